@@ -1,0 +1,3 @@
+from restate_play.cli import main
+
+main()

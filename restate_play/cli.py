@@ -1,0 +1,264 @@
+"""The `restate-play` command line. Commands parse, call one room, and hand records to views.
+
+Imports of heavy modules happen inside each command, so `restate-play --help` stays fast.
+"""
+
+from __future__ import annotations
+
+import signal
+import sys
+from functools import wraps
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from restate_play.errors import PlayError
+
+app = typer.Typer(
+    name="restate-play",
+    help=(
+        "An interactive playground for Restate's patterns and use cases.\n\n"
+        "Starts a real restate-server and a pattern's Python services, plays scripted traffic "
+        "(concurrent requests, crashes, restarts), and shows journals, state and side effects live.\n\n"
+        "Start with:  restate-play list   then   restate-play run sagas"
+    ),
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode="rich",
+)
+state_app = typer.Typer(help="Read and edit the K/V state of Virtual Objects and Workflows.", no_args_is_help=True)
+inv_app = typer.Typer(
+    help="List invocations, describe one with its journal, or cancel/kill/resume it.", no_args_is_help=True
+)
+app.add_typer(state_app, name="state")
+app.add_typer(inv_app, name="invocations")
+
+AdminUrl = Annotated[
+    str | None,
+    typer.Option("--admin-url", help="Restate admin API (default: the running `serve`, else http://127.0.0.1:9070)."),
+]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable JSON on stdout.")]
+
+
+def _friendly(fn):
+    """PlayErrors become a red message with a hint and exit code 2, never a traceback."""
+
+    @wraps(fn)
+    def wrapper(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except PlayError as err:
+            from restate_play.commands.common import stderr_console
+
+            console = stderr_console()
+            console.print(f"[red bold]error:[/] {err.message}", highlight=False)
+            if err.hint:
+                console.print(err.hint, style="yellow", highlight=False)
+            raise typer.Exit(2) from None
+        except KeyboardInterrupt:
+            from restate_play.commands.common import stderr_console
+
+            stderr_console().print("interrupted: the sandbox was stopped and its ports freed.", style="yellow")
+            raise typer.Exit(130) from None
+
+    return wrapper
+
+
+@app.command("list")
+@_friendly
+def list_patterns(as_json: JsonOpt = False) -> None:
+    """The patterns, grouped as the source documents group them."""
+    from restate_play.commands.listing import show_patterns
+
+    show_patterns(as_json)
+
+
+@app.command()
+@_friendly
+def run(
+    pattern: Annotated[str, typer.Argument(help="Pattern slug, e.g. sagas (see `restate-play list`).")],
+    scenario: Annotated[
+        str | None, typer.Option("--scenario", "-s", help="Scenario name in scenarios/, or a path to a .toml file.")
+    ] = None,
+    as_json: JsonOpt = False,
+    plain: Annotated[bool, typer.Option("--plain", help="Plain lines instead of the live dashboard.")] = False,
+    time_scale: Annotated[
+        float | None, typer.Option("--time-scale", help="Scale the document's waits (default: the scenario's, or 0.1).")
+    ] = None,
+    data_dir: Annotated[
+        Path | None,
+        typer.Option("--data-dir", help="Keep the sandbox's data (Restate, ledger, logs) in this directory."),
+    ] = None,
+) -> None:
+    """Run a pattern's scenario on a fresh sandbox, live, and check what the pattern promises.
+
+    Exit code 0 when every expectation held, 1 when one did not, 2 on errors.
+    """
+    from restate_play.commands.common import stderr_console, stdout_console
+    from restate_play.commands.run import print_summary, run_pattern
+
+    live = not as_json and not plain and sys.stdout.isatty()
+    mode = "json" if as_json else ("live" if live else "plain")
+    out = stdout_console(plain=mode == "plain")
+    err = stderr_console()
+    result = run_pattern(
+        pattern,
+        scenario,
+        mode,
+        out,
+        status=lambda m: err.print(f"[dim]{m}[/]"),
+        time_scale=time_scale,
+        data_dir=data_dir,
+    )
+    if as_json:
+        from restate_play.commands.common import print_json
+
+        print_json(result.to_dict())
+    else:
+        print_summary(result, out)
+    raise typer.Exit(0 if result.passed else 1)
+
+
+@app.command()
+@_friendly
+def serve(
+    pattern: Annotated[str, typer.Argument(help="Pattern slug, e.g. stateful-actors.")],
+    ingress_port: Annotated[int, typer.Option(help="Ingress port (the documents use 8080).")] = 8080,
+    admin_port: Annotated[int, typer.Option(help="Admin API port (the documents use 9070).")] = 9070,
+    service_port: Annotated[int, typer.Option(help="The service's port (the documents use 9080).")] = 9080,
+    fabric_port: Annotated[int, typer.Option(help="restate-server's node-to-node port.")] = 5122,
+    client_port: Annotated[
+        list[int] | None,
+        typer.Option("--client-port", help="Port(s) of the pattern's client app (default: the document's)."),
+    ] = None,
+    data_dir: Annotated[
+        Path | None, typer.Option("--data-dir", help="Keep Restate's data here (survives restarts of `serve`).")
+    ] = None,
+    time_scale: Annotated[float, typer.Option("--time-scale", help="1.0 keeps the document's real durations.")] = 1.0,
+) -> None:
+    """Start a pattern's sandbox and keep it up, so the source document's curl lines work verbatim.
+
+    Ctrl-C stops everything. From another shell: `restate-play state get …`, `restate-play invocations list`.
+    """
+    from restate_play.commands.serve import serve_pattern
+
+    serve_pattern(
+        pattern,
+        ingress_port,
+        admin_port,
+        service_port,
+        fabric_port,
+        tuple(client_port) if client_port else None,
+        data_dir,
+        time_scale,
+    )
+
+
+@app.command()
+@_friendly
+def setup() -> None:
+    """Install what the playground needs (the pinned restate-server binary) and say where it is."""
+    from restate_play import RESTATE_SERVER_VERSION
+    from restate_play.commands.common import stderr_console
+    from restate_play.sandbox.binary import ensure_binary
+
+    err = stderr_console()
+    path = ensure_binary(lambda m: err.print(m))
+    print(f"restate-server {RESTATE_SERVER_VERSION}: {path}")
+
+
+@state_app.command("get")
+@_friendly
+def state_get(
+    service: Annotated[str, typer.Argument(help="Service name, e.g. machineOperator.")],
+    key: Annotated[str, typer.Argument(help="Object key, e.g. a.")],
+    admin_url: AdminUrl = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Show the K/V state of one object, like `restate kv get`."""
+    from restate_play.commands.state import get_state
+
+    get_state(service, key, admin_url, as_json)
+
+
+@state_app.command("set")
+@_friendly
+def state_set(
+    service: Annotated[str, typer.Argument(help="Service name.")],
+    key: Annotated[str, typer.Argument(help="Object key.")],
+    name: Annotated[str, typer.Argument(help="State key to set.")],
+    value: Annotated[str, typer.Argument(help="New value as JSON, e.g. '\"UP\"' or '{\"a\": 1}'.")],
+    admin_url: AdminUrl = None,
+) -> None:
+    """Set one state key of an object (the value must be JSON, as the SDK's default serde expects)."""
+    from restate_play.commands.state import set_state
+
+    set_state(service, key, name, value, admin_url)
+
+
+@inv_app.command("list")
+@_friendly
+def invocations_list(
+    service: Annotated[str | None, typer.Option("--service", help="Only this service.")] = None,
+    status: Annotated[
+        str | None, typer.Option("--status", help="Only this status (running, backing-off, completed, …).")
+    ] = None,
+    limit: Annotated[int, typer.Option("--limit", help="At most this many, newest first.")] = 50,
+    admin_url: AdminUrl = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """List invocations, newest first."""
+    from restate_play.commands.invocations import list_invocations
+
+    list_invocations(service, status, limit, admin_url, as_json)
+
+
+@inv_app.command("describe")
+@_friendly
+def invocations_describe(
+    invocation_id: Annotated[str, typer.Argument(help="An invocation id (inv_…).")],
+    admin_url: AdminUrl = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """One invocation: its journal as a tree, with retries and errors inline."""
+    from restate_play.commands.invocations import describe_invocation
+
+    describe_invocation(invocation_id, admin_url, as_json)
+
+
+def _control(action: str, doc: str):
+    @inv_app.command(action, help=doc)
+    @_friendly
+    def command(
+        invocation_id: Annotated[str, typer.Argument(help="An invocation id (inv_…).")],
+        admin_url: AdminUrl = None,
+    ) -> None:
+        from restate_play.commands.invocations import control_invocation
+
+        control_invocation(invocation_id, action, admin_url)
+
+    return command
+
+
+for _action, _doc in (
+    ("cancel", "Cancel an invocation: it stops at its next await and runs its compensations."),
+    ("kill", "Kill an invocation at once, without compensations."),
+    ("resume", "Resume a paused or backing-off invocation now."),
+    ("purge", "Forget a completed invocation (its journal and result)."),
+):
+    _control(_action, _doc)
+
+
+def _terminate(_signum, _frame) -> None:
+    raise KeyboardInterrupt
+
+
+def main() -> None:
+    # SIGTERM unwinds like Ctrl-C, so every `with Sandbox(...)` stops its children and frees ports.
+    signal.signal(signal.SIGTERM, _terminate)
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,256 @@
+"""`restate-play run <pattern>`: a sandbox, the scenario played against it, live view, verdict."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+from pathlib import Path
+
+from rich.console import Console
+from rich.live import Live
+from rich.text import Text
+
+from restate_play.errors import PlayError
+from restate_play.paths import scenarios_dir
+from restate_play.patterns.catalog import Pattern, get_pattern
+from restate_play.restate.ingress import Ingress, IngressResponse
+from restate_play.restate.introspection import Introspection
+from restate_play.sandbox.ports import free_ports
+from restate_play.sandbox.sandbox import Sandbox, SandboxOptions
+from restate_play.scenario.model import Request, Scenario, Step, load
+from restate_play.scenario.observer import LiveModel, Observer
+from restate_play.scenario.result import Check, RunResult
+from restate_play.scenario.runner import ScenarioRunner
+from restate_play.views.dashboard import dashboard
+from restate_play.views.journal import journal_tree
+from restate_play.views.tables import checks_table, ledger_table, state_table
+from restate_play.views.values import short
+from restate_play.world import ledger
+
+DEFAULT_TIME_SCALE = 0.1
+
+
+def scenario_path(pattern: Pattern, scenario: str | None) -> Path:
+    if scenario is None:
+        return scenarios_dir() / pattern.default_scenario
+    candidate = Path(scenario)
+    if candidate.suffix == ".toml" and candidate.exists():
+        return candidate
+    named = scenarios_dir() / (scenario if scenario.endswith(".toml") else f"{scenario}.toml")
+    if named.exists():
+        return named
+    known = sorted(p.stem for p in scenarios_dir().glob(f"{pattern.slug}*.toml"))
+    raise PlayError(f"No scenario '{scenario}'.", f"Scenarios for {pattern.slug}: {', '.join(known) or 'none'}")
+
+
+class NarrationReporter:
+    """Turns runner events into short lines, sent to a sink (stdout lines, or the live panel)."""
+
+    def __init__(self, sink, total_steps: int):
+        self.sink = sink
+        self.total = total_steps
+
+    def step(self, step: Step) -> None:
+        what = step.say or step.action.replace("_", " ")
+        self.sink(f"[{step.number}/{self.total}] {what}")
+
+    def request(self, req: Request, curl: str) -> None:
+        self.sink(f"    $ {curl}")
+
+    def response(self, req: Request, resp: IngressResponse) -> None:
+        inv = f"  ({resp.invocation_id})" if resp.invocation_id else ""
+        self.sink(f"    ← {resp.status} {short(resp.text, 100)}{inv}")
+
+    def note(self, text: str) -> None:
+        self.sink(f"    · {text}")
+
+    def check(self, check: Check) -> None:
+        mark = "✔" if check.passed else "✘"
+        extra = "" if check.passed else f"  — {check.detail}"
+        self.sink(f"    {mark} {check.description}{extra}")
+
+
+class SandboxAdapter:
+    """What the runner may do to the sandbox."""
+
+    def __init__(self, sandbox: Sandbox):
+        self.sb = sandbox
+        self.ledger_path = sandbox.ledger_path
+        ports = sandbox.service.client_ports if sandbox.service else ()
+        self.client_url = f"http://127.0.0.1:{ports[0]}" if ports else None
+
+    def kill_service(self) -> None:
+        self.sb.kill_service()
+
+    def restart_service(self) -> float:
+        return self.sb.restart_service()
+
+    def kill_server(self) -> None:
+        self.sb.kill_server()
+
+    def restart_server(self) -> float:
+        return self.sb.restart_server()
+
+    def service_log_tail(self, lines: int) -> list[str]:
+        return self.sb.service.log_tail(lines) if self.sb.service else []
+
+
+def sandbox_options(
+    pattern: Pattern, scenario: Scenario, time_scale: float | None, data_dir: Path | None
+) -> SandboxOptions:
+    env = dict(scenario.env)
+    if scenario.faults:
+        env["RESTATE_PLAY_FAULTS"] = json.dumps(scenario.faults)
+    if scenario.latency:
+        env["RESTATE_PLAY_LATENCY"] = json.dumps(scenario.latency)
+    scale = time_scale if time_scale is not None else (scenario.time_scale or DEFAULT_TIME_SCALE)
+    # Free ports everywhere (the client app's too): a run never collides with a `serve` or a test.
+    client_ports = tuple(free_ports(len(pattern.client_ports))) if pattern.client_ports else ()
+    return SandboxOptions(time_scale=scale, data_dir=data_dir, extra_env=env, client_ports=client_ports, supervise=True)
+
+
+async def play(sandbox: Sandbox, scenario: Scenario, pattern: Pattern, mode: str, out: Console) -> RunResult:
+    """Play the scenario; mode is 'live', 'plain' or 'json'."""
+    ingress = Ingress(sandbox.ingress_url)
+    sql = Introspection(sandbox.admin_url)
+    model = LiveModel(title=f"restate-play · {pattern.title} · {scenario.title}")
+    sink = model.events.append if mode == "live" else (out.print if mode == "plain" else (lambda _l: None))
+    reporter = NarrationReporter(sink, len(scenario.steps))
+    runner = ScenarioRunner(scenario, pattern.slug, SandboxAdapter(sandbox), ingress, sql, reporter)
+    observer = Observer(
+        sql,
+        pattern.services,
+        sandbox.ledger_path,
+        model,
+        log_tail=sandbox.service.log_tail if sandbox.service else None,
+    )
+    try:
+        if mode == "live":
+            await _play_live(runner, observer, model, out)
+        else:
+            await runner.run()
+        await observer.refresh()
+        result = runner.result
+        await _collect(result, sql, pattern, sandbox)
+        result.timings.update(
+            {
+                "server_healthy": sandbox.timings.server_healthy,
+                "service_healthy": sandbox.timings.service_healthy,
+                "ready": sandbox.timings.ready,
+            }
+        )
+        return result
+    finally:
+        await ingress.aclose()
+        await sql.aclose()
+
+
+async def _play_live(runner: ScenarioRunner, observer: Observer, model: LiveModel, out: Console) -> None:
+    def frame():
+        footer = (
+            f"refresh {model.last_refresh_ms:.0f} ms · {model.refreshes} refreshes · "
+            f"{'server up' if model.server_up else 'server DOWN'} · Ctrl-C stops and cleans up"
+        )
+        return dashboard(
+            model.title,
+            model.events,
+            model.shown_invocations(),
+            model.journals,
+            model.state,
+            model.ledger,
+            model.service_log,
+            footer,
+        )
+
+    with Live(frame(), console=out, refresh_per_second=8, screen=False, transient=True) as live:
+
+        async def watch() -> None:
+            while True:
+                await observer.refresh()
+                live.update(frame())
+                await asyncio.sleep(0.2)
+
+        watcher = asyncio.create_task(watch())
+        try:
+            await runner.run()
+            await asyncio.sleep(0.3)
+        finally:
+            watcher.cancel()
+
+
+async def _collect(result: RunResult, sql: Introspection, pattern: Pattern, sandbox: Sandbox) -> None:
+    services = ", ".join(f"'{s}'" for s in pattern.services)
+    invocations = await sql.invocations(f"target_service_name IN ({services})", limit=50, order="created_at ASC")
+    for inv in invocations:
+        entries = await sql.journal(inv.id)
+        result.invocations.append({**inv.to_dict(), "journal": [e.to_dict() for e in entries]})
+    for service in pattern.services:
+        result.state += [e.to_dict() for e in await sql.state(service)]
+    result.ledger = [
+        {"seq": e.seq, "ts": e.ts, "action": e.action, "args": e.args, "invocation": e.invocation}
+        for e in ledger.read(sandbox.ledger_path)
+    ]
+
+
+def print_summary(result: RunResult, out: Console) -> None:
+    from restate_play.restate.records import Invocation, JournalEntry, StateEntry
+    from restate_play.world.ledger import LedgerEntry
+
+    out.rule("Journals")
+    for inv_dict in result.invocations[-10:]:
+        journal = [JournalEntry(**e) for e in inv_dict["journal"]]
+        inv = Invocation(**{k: v for k, v in inv_dict.items() if k != "journal"})
+        out.print(journal_tree(inv, journal))
+    if result.state:
+        out.print(
+            state_table(
+                [
+                    StateEntry(s["service"], s["key"], s["name"], json.dumps(s["value"]) if s["json"] else s["value"])
+                    for s in result.state
+                ]
+            )
+        )
+    if result.ledger:
+        out.print(
+            ledger_table(
+                [LedgerEntry(e["seq"], e["ts"], e["action"], e["args"], e["invocation"]) for e in result.ledger[-30:]]
+            )
+        )
+    out.print(checks_table(result.checks))
+    if result.error:
+        out.print(Text(f"error: {result.error}", style="red bold"))
+    verdict = "PASSED" if result.passed else "FAILED"
+    passed = sum(c.passed for c in result.checks)
+    out.print(
+        Text(
+            f"{verdict}: {passed}/{len(result.checks)} expectations held · {result.pattern} · "
+            f"{result.scenario} · ready in {result.timings.get('ready', 0):.2f} s, "
+            f"scenario {result.timings.get('scenario', 0):.1f} s",
+            style="bold green" if result.passed else "bold red",
+        )
+    )
+
+
+def run_pattern(
+    slug: str,
+    scenario: str | None,
+    mode: str,
+    out: Console,
+    status,
+    time_scale: float | None = None,
+    data_dir: Path | None = None,
+) -> RunResult:
+    pattern = get_pattern(slug)
+    if not pattern.available:
+        raise PlayError(f"The pattern '{slug}' is not ported yet.", "See `restate-play list` for what runs today.")
+    loaded = load(scenario_path(pattern, scenario))
+    options = sandbox_options(pattern, loaded, time_scale, data_dir)
+    if os.environ.get("RESTATE_PLAY_KEEP_DATA"):
+        status("RESTATE_PLAY_KEEP_DATA is set: the sandbox's data directory is kept.")
+    with Sandbox(pattern, options, status=status) as sandbox:
+        status(
+            f"Sandbox ready in {sandbox.timings.ready:.2f} s (ingress {sandbox.ingress_url}, "
+            f"admin {sandbox.admin_url}); playing '{loaded.title}'"
+        )
+        return asyncio.run(play(sandbox, loaded, pattern, mode, out))

@@ -1,0 +1,99 @@
+"""`restate-play serve <pattern>`: the sandbox on the documents' ports, up until Ctrl-C."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+from rich.panel import Panel
+from rich.text import Text
+
+from restate_play.commands.common import pointer_file, stderr_console, stdout_console
+from restate_play.errors import PlayError
+from restate_play.patterns.catalog import get_pattern
+from restate_play.sandbox.sandbox import Sandbox, SandboxOptions
+
+
+def serve_pattern(
+    slug: str,
+    ingress_port: int,
+    admin_port: int,
+    service_port: int,
+    fabric_port: int,
+    client_ports: tuple[int, ...] | None,
+    data_dir: Path | None,
+    time_scale: float,
+) -> None:
+    pattern = get_pattern(slug)
+    if not pattern.available:
+        raise PlayError(f"The pattern '{slug}' is not ported yet.", "See `restate-play list` for what runs today.")
+    out, err = stdout_console(), stderr_console()
+    options = SandboxOptions(
+        ingress_port=ingress_port,
+        admin_port=admin_port,
+        fabric_port=fabric_port,
+        service_port=service_port,
+        client_ports=client_ports,
+        data_dir=data_dir,
+        time_scale=time_scale,
+        extra_env=dict(pattern.serve_env),
+        supervise=True,
+    )
+    with Sandbox(pattern, options, status=lambda m: err.print(f"[dim]{m}[/]")) as sb:
+        pointer = pointer_file()
+        pointer.parent.mkdir(parents=True, exist_ok=True)
+        pointer.write_text(json.dumps({"state_file": str(sb.state_file)}))
+        try:
+            _banner(out, sb)
+            _follow_log(out, sb)
+        finally:
+            try:
+                if json.loads(pointer.read_text()).get("state_file") == str(sb.state_file):
+                    pointer.unlink()
+            except (OSError, ValueError):
+                pass
+
+
+def _banner(out, sb: Sandbox) -> None:
+    p = sb.pattern
+    assert sb.service
+    lines = Text()
+    lines.append(f"{p.title}\n", style="bold")
+    lines.append(f"ingress  {sb.ingress_url}\nadmin    {sb.admin_url}  (web UI: {sb.admin_url}/ui/)\n")
+    lines.append(f"service  {sb.service.url}  (pid {sb.service.pid})\n")
+    for port in sb.service.client_ports:
+        lines.append(f"client   http://127.0.0.1:{port}\n")
+    lines.append(f"data     {sb.data_dir}\n", style="dim")
+    lines.append(f"ready in {sb.timings.ready:.2f} s\n", style="dim")
+    if p.curls:
+        lines.append("\nTry the source document's requests:\n", style="bold")
+        for curl in p.curls:
+            lines.append(f"  {curl}\n", style="cyan")
+    lines.append(
+        "\nFrom another shell: restate-play invocations list · restate-play state get <service> <key>\n"
+        "Ctrl-C stops everything.",
+        style="dim",
+    )
+    out.print(Panel(lines, title=f"restate-play serve {p.slug}", border_style="green"))
+
+
+def _follow_log(out, sb: Sandbox) -> None:
+    """Print the service's log as it grows, like the documents' service terminal."""
+    assert sb.service
+    offset = 0
+    path = sb.service.log_path
+    while True:
+        try:
+            with open(path, "rb") as f:
+                f.seek(offset)
+                chunk = f.read()
+        except FileNotFoundError:
+            chunk = b""
+        if len(chunk) < 0 or (offset and path.stat().st_size < offset):
+            offset = 0  # log truncated
+        if chunk:
+            offset += len(chunk)
+            for line in chunk.decode("utf-8", "replace").splitlines():
+                out.print(Text(f"│ {line}", style="dim"), highlight=False)
+        time.sleep(0.2)

@@ -1,0 +1,203 @@
+"""The patterns of the source documents: slug, title, category, summary, services, scenario."""
+
+from __future__ import annotations
+
+import difflib
+import importlib.util
+from dataclasses import dataclass, field
+
+from restate_play.errors import PlayError
+
+COMMUNICATION = "Communication"
+ORCHESTRATION = "Orchestration"
+SCHEDULING = "Scheduling"
+EVENTS = "Event processing (Kafka)"
+COORDINATION = "Coordination constructs"
+CATEGORIES = (COMMUNICATION, ORCHESTRATION, SCHEDULING, EVENTS, COORDINATION)
+
+
+@dataclass(frozen=True)
+class Pattern:
+    slug: str
+    title: str
+    category: str
+    summary: str
+    services: tuple[str, ...]
+    # Ports of the small client app the source document talks to (served by the same process).
+    client_ports: tuple[int, ...] = ()
+    needs: frozenset[str] = field(default_factory=frozenset)  # "kafka", "postgres"
+    source: str = "TypeScript"
+    # Fault settings `serve` uses to mimic the document's random failures (scenarios set their own).
+    serve_env: tuple[tuple[str, str], ...] = ()
+    # The source document's curl lines: they must work verbatim against `restate-play serve`.
+    curls: tuple[str, ...] = ()
+
+    @property
+    def module(self) -> str:
+        return f"restate_play.patterns.{self.slug.replace('-', '_')}"
+
+    @property
+    def default_scenario(self) -> str:
+        return f"{self.slug}.toml"
+
+    @property
+    def available(self) -> bool:
+        return importlib.util.find_spec(self.module) is not None
+
+
+PATTERNS: tuple[Pattern, ...] = (
+    Pattern(
+        "durable-rpc",
+        "Durable RPC, Idempotency & Concurrency",
+        COMMUNICATION,
+        "Call handlers from a client app; idempotency keys deduplicate retries.",
+        ("product",),
+        client_ports=(5000, 5050),
+    ),
+    Pattern(
+        "message-queue",
+        "(Delayed) Message Queue",
+        COMMUNICATION,
+        "Restate as a queue: send (delayed) tasks, deduplicated, results fetched later.",
+        ("AsyncTaskWorker",),
+    ),
+    Pattern(
+        "webhook-callbacks",
+        "Webhook Callbacks",
+        COMMUNICATION,
+        "Point a payment provider's webhooks at a handler: durable, exactly-once event processing.",
+        ("WebhookCallbackRouter",),
+    ),
+    Pattern(
+        "database",
+        "Database Interaction Patterns",
+        COMMUNICATION,
+        "Read and write PostgreSQL from handlers: durable reads, keyed updates, idempotency, 2PC.",
+        ("simple", "keyed", "idempotency", "twoPhaseCommit"),
+        needs=frozenset({"postgres"}),
+    ),
+    Pattern(
+        "sync-to-async",
+        "Convert Sync Tasks to Async",
+        COMMUNICATION,
+        "Wait for an upload synchronously; if it takes too long, get the URL by email instead.",
+        ("DataUploadService",),
+    ),
+    Pattern(
+        "batching",
+        "Batching",
+        COMMUNICATION,
+        "Group items into batches of 10, flushing undersized batches after a linger timeout.",
+        ("batcher", "batchReceiver"),
+    ),
+    Pattern(
+        "payment-signals",
+        "Payment Signals",
+        COMMUNICATION,
+        "One handler awaits a payment's synchronous answer or its later webhook, whichever comes.",
+        ("payments",),
+    ),
+    Pattern(
+        "sagas",
+        "Sagas",
+        ORCHESTRATION,
+        "Book flight, car and hotel; when the hotel is fully booked, undo what was done.",
+        ("BookingWorkflow",),
+    ),
+    Pattern(
+        "stateful-actors",
+        "Stateful Actors and State Machines",
+        ORCHESTRATION,
+        "A factory machine as a virtual object: transitions queue per machine and survive crashes.",
+        ("machineOperator",),
+        serve_env=(("RESTATE_PLAY_MACHINE_CRASH_PROBABILITY", "0.4"),),
+    ),
+    Pattern(
+        "payment-state-machines",
+        "Payment State Machines",
+        ORCHESTRATION,
+        "Payments by token: processed once, cancellable, consistent under concurrent requests.",
+        ("payments", "accounts"),
+    ),
+    Pattern(
+        "concurrent-tasks",
+        "Concurrent Async Tasks",
+        ORCHESTRATION,
+        "Email verification: a durable promise raced against reminder and expiry timers.",
+        ("EmailVerification",),
+        source="Java",
+    ),
+    Pattern(
+        "cron",
+        "Cron Jobs",
+        SCHEDULING,
+        "A cron service built from durable timers, task control and K/V state.",
+        ("CronJobInitiator", "CronJob", "TaskService"),
+    ),
+    Pattern(
+        "scheduling-tasks",
+        "Scheduling Tasks",
+        SCHEDULING,
+        "Payment failures schedule reminder emails, escalating after three; success stops them.",
+        ("PaymentTracker",),
+    ),
+    Pattern(
+        "parallelize-work",
+        "Parallelizing Work",
+        SCHEDULING,
+        "Fan out subtasks in parallel, then gather their results.",
+        ("FanOutWorker",),
+    ),
+    Pattern(
+        "event-transactions",
+        "Transactional Event Processing",
+        EVENTS,
+        "Kafka posts per user, processed in order per user and in parallel across users.",
+        ("userFeed",),
+        needs=frozenset({"kafka"}),
+    ),
+    Pattern(
+        "event-enrichment",
+        "Event Enrichment / Joins",
+        EVENTS,
+        "Packages registered by RPC, located by Kafka events, queried by RPC.",
+        ("package-tracker",),
+        needs=frozenset({"kafka"}),
+    ),
+    Pattern(
+        "durable-promises",
+        "Durable Promises as a Service",
+        COORDINATION,
+        "Promises identified by id, awaited from anywhere, completed exactly once.",
+        ("durablePromiseServer",),
+    ),
+    Pattern(
+        "priority-queue",
+        "Priority Queue",
+        COORDINATION,
+        "An in-flight limit with a priority queue built from state and awakeables.",
+        ("myService", "queue"),
+    ),
+    Pattern(
+        "rate-limiting",
+        "Rate Limiting",
+        COORDINATION,
+        "A token bucket limiter object built from state and durable sleeps.",
+        ("limiter", "myService"),
+    ),
+)
+
+_BY_SLUG = {p.slug: p for p in PATTERNS}
+
+
+def get_pattern(slug: str) -> Pattern:
+    pattern = _BY_SLUG.get(slug)
+    if pattern is None:
+        close = difflib.get_close_matches(slug, list(_BY_SLUG), n=1, cutoff=0.4)
+        hint = f"Did you mean '{close[0]}'? " if close else ""
+        raise PlayError(f"Unknown pattern '{slug}'.", f"{hint}See `restate-play list` for all patterns.")
+    return pattern
+
+
+def available_patterns() -> list[Pattern]:
+    return [p for p in PATTERNS if p.available]

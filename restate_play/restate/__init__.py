@@ -1,0 +1,1 @@
+"""Clients for a running Restate: admin API, SQL introspection (typed records), ingress."""

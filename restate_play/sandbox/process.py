@@ -1,0 +1,97 @@
+"""Child processes, each in its own process group, always stopped and reaped."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import time
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+
+class Child:
+    """One child process group with its log file."""
+
+    def __init__(self, name: str, args: Sequence[str], log_path: Path, env: Mapping[str, str] | None = None):
+        self.name = name
+        self.args = list(args)
+        self.log_path = log_path
+        self.env = dict(env or {})
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    @property
+    def pid(self) -> int | None:
+        return self.proc.pid if self.proc else None
+
+    def start(self) -> None:
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        log = open(self.log_path, "ab")  # noqa: SIM115 - handed to the child, closed below
+        try:
+            # start_new_session: the child leads its own process group, so one signal reaches
+            # everything it spawns, and Ctrl-C in our terminal does not hit it before we act.
+            self.proc = subprocess.Popen(
+                self.args,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                env={**os.environ, **self.env},
+                start_new_session=True,
+            )
+        finally:
+            log.close()
+
+    def alive(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None
+
+    def signal_group(self, sig: int) -> None:
+        if self.proc is None:
+            return
+        try:
+            os.killpg(self.proc.pid, sig)
+        except ProcessLookupError:
+            pass
+
+    def kill(self) -> None:
+        """SIGKILL the whole group and reap it: a crash, as abrupt as it gets."""
+        if self.proc is None:
+            return
+        self.signal_group(signal.SIGKILL)
+        self._reap(5.0)
+
+    def stop(self, timeout: float = 5.0) -> None:
+        """SIGTERM, then SIGKILL after `timeout`; the group is gone when this returns."""
+        if self.proc is None:
+            return
+        if self.proc.poll() is None:
+            self.signal_group(signal.SIGTERM)
+            if not self._reap(timeout):
+                self.signal_group(signal.SIGKILL)
+                self._reap(5.0)
+        # Children of the child that outlived it still belong to the group.
+        self.signal_group(signal.SIGKILL)
+
+    def _reap(self, timeout: float) -> bool:
+        assert self.proc is not None
+        try:
+            self.proc.wait(timeout)
+            return True
+        except subprocess.TimeoutExpired:
+            return False
+
+    def log_tail(self, lines: int = 20) -> list[str]:
+        try:
+            data = self.log_path.read_bytes()[-16384:]
+        except FileNotFoundError:
+            return []
+        return data.decode("utf-8", "replace").splitlines()[-lines:]
+
+
+def wait_until(predicate, timeout: float, interval: float = 0.02) -> bool:
+    deadline = time.monotonic() + timeout
+    while True:
+        if predicate():
+            return True
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(interval)

@@ -1,0 +1,251 @@
+"""The sandbox: restate-server ∥ the pattern's service process, registered, always cleaned up.
+
+with Sandbox(get_pattern("sagas")) as sb:
+    sb.ingress_url, sb.admin_url, sb.ledger_path
+    sb.kill_service(); sb.restart_service(); sb.kill_server(); sb.restart_server()
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+from restate_play.errors import PlayError
+from restate_play.patterns.catalog import Pattern
+from restate_play.sandbox.binary import ensure_binary
+from restate_play.sandbox.ports import HOST, free_ports
+from restate_play.sandbox.server import RestateServer, ServerPorts
+from restate_play.sandbox.service import ServiceProcess
+
+Status = Callable[[str], None]
+
+
+@dataclass
+class SandboxOptions:
+    ingress_port: int | None = None  # None: a free port
+    admin_port: int | None = None
+    fabric_port: int | None = None
+    service_port: int | None = None
+    client_ports: tuple[int, ...] | None = None  # None: the pattern's documented ports, if free
+    data_dir: Path | None = None  # None: a private temporary directory, removed at the end
+    time_scale: float = 1.0
+    extra_env: dict[str, str] = field(default_factory=dict)
+    supervise: bool = False  # restart the service when it dies on its own (like `tsx watch`)
+
+    @classmethod
+    def defaults(cls) -> SandboxOptions:
+        """The source documents' ports: ingress 8080, admin 9070, service 9080."""
+        return cls(ingress_port=8080, admin_port=9070, fabric_port=5122, service_port=9080)
+
+
+@dataclass
+class Timings:
+    server_healthy: float = 0.0
+    service_healthy: float = 0.0
+    registered: float = 0.0
+    ready: float = 0.0
+
+
+class Sandbox:
+    def __init__(self, pattern: Pattern, options: SandboxOptions | None = None, status: Status | None = None):
+        self.pattern = pattern
+        self.options = options or SandboxOptions()
+        self.status = status or (lambda _msg: None)
+        self._own_dir = self.options.data_dir is None
+        self.data_dir = self.options.data_dir or Path(tempfile.mkdtemp(prefix=f"restate-play-{pattern.slug}-"))
+        self.timings = Timings()
+        self.server: RestateServer | None = None
+        self.service: ServiceProcess | None = None
+        self.deployment_id: str | None = None
+        self._supervisor: threading.Thread | None = None
+        self._closing = threading.Event()
+        self._service_lock = threading.RLock()
+        self._service_down_on_purpose = False
+        self.unexpected_service_exits = 0
+
+    # -- addresses -------------------------------------------------------------------------------
+    @property
+    def ingress_url(self) -> str:
+        assert self.server
+        return self.server.ingress_url
+
+    @property
+    def admin_url(self) -> str:
+        assert self.server
+        return self.server.admin_url
+
+    @property
+    def ledger_path(self) -> Path:
+        return self.data_dir / "ledger.jsonl"
+
+    @property
+    def state_file(self) -> Path:
+        return self.data_dir / "sandbox.json"
+
+    # -- lifecycle -------------------------------------------------------------------------------
+    def __enter__(self) -> Sandbox:
+        try:
+            self.start()
+        except BaseException:
+            self.close()
+            raise
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def start(self) -> None:
+        t0 = time.monotonic()
+        binary = ensure_binary(self.status)
+        opts = self.options
+        needed = [p is None for p in (opts.ingress_port, opts.admin_port, opts.fabric_port, opts.service_port)]
+        spare = iter(free_ports(sum(needed)))
+        ingress, admin, fabric, service_port = (
+            p if p is not None else next(spare)
+            for p in (opts.ingress_port, opts.admin_port, opts.fabric_port, opts.service_port)
+        )
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.server = RestateServer(binary, self.data_dir / "restate-data", ServerPorts(ingress, admin, fabric))
+        client_ports = opts.client_ports if opts.client_ports is not None else self.pattern.client_ports
+        env = {
+            "RESTATE_PLAY_LEDGER": str(self.ledger_path),
+            "RESTATE_PLAY_TIME_SCALE": str(opts.time_scale),
+            "RESTATE_INGRESS_URL": self.server.ingress_url,
+            "RESTATE_ADMIN_URL": self.server.admin_url,
+            **opts.extra_env,
+        }
+        self.service = ServiceProcess(
+            self.pattern.slug, service_port, self.data_dir / "service.log", env, tuple(client_ports)
+        )
+        self.status(f"Starting restate-server and the {self.pattern.slug} service…")
+        # Server and service start in parallel: the server's ~0.3 s to health hides Python's import time.
+        self.server.start()
+        self.service.start()
+        self._wait_both_healthy(t0)
+        self.register()
+        self.timings.registered = time.monotonic() - t0
+        self.timings.ready = self.timings.registered
+        self._write_state_file()
+        if opts.supervise:
+            self._supervisor = threading.Thread(target=self._supervise, name="service-supervisor", daemon=True)
+            self._supervisor.start()
+
+    def _wait_both_healthy(self, t0: float, timeout: float = 30.0) -> None:
+        # One loop probing both (no threads), so Ctrl-C during start-up stops at once.
+        assert self.server and self.service
+        deadline = time.monotonic() + timeout
+        with httpx.Client(timeout=1.0) as http:
+            while not (self.timings.server_healthy and self.timings.service_healthy):
+                if not self.timings.server_healthy and self.server.poll_healthy(http):
+                    self.timings.server_healthy = time.monotonic() - t0
+                if not self.timings.service_healthy and self.service.poll_healthy(http):
+                    self.timings.service_healthy = time.monotonic() - t0
+                if time.monotonic() > deadline:
+                    raise PlayError(
+                        f"The sandbox did not become healthy within {timeout:.0f} s. Logs: "
+                        f"{self.server.log_path}, {self.service.log_path}"
+                    )
+                time.sleep(0.01)
+
+    def register(self) -> None:
+        assert self.server and self.service
+        with httpx.Client(timeout=30.0) as http:
+            resp = http.post(f"{self.server.admin_url}/deployments", json={"uri": self.service.url, "force": True})
+        if resp.status_code not in (200, 201):
+            raise PlayError(
+                f"Registering {self.service.url} with restate-server failed ({resp.status_code}): {resp.text}"
+            )
+        self.deployment_id = resp.json().get("id")
+
+    def close(self) -> None:
+        self._closing.set()
+        for part in (self.service, self.server):
+            if part is not None:
+                try:
+                    part.stop()
+                except Exception:  # noqa: BLE001 - keep stopping the rest
+                    pass
+        self._remove_state_file()
+        if self._own_dir and not os.environ.get("RESTATE_PLAY_KEEP_DATA"):
+            shutil.rmtree(self.data_dir, ignore_errors=True)
+
+    # -- crashes ---------------------------------------------------------------------------------
+    def kill_service(self) -> None:
+        with self._service_lock:
+            assert self.service
+            self._service_down_on_purpose = True  # the supervisor must not bring it back on its own
+            self.service.kill()
+
+    def restart_service(self) -> float:
+        with self._service_lock:
+            assert self.service
+            took = self.service.restart()
+            self._service_down_on_purpose = False
+        self._write_state_file()
+        return took
+
+    def kill_server(self) -> None:
+        assert self.server
+        self.server.kill()
+
+    def restart_server(self) -> float:
+        assert self.server
+        took = self.server.restart()
+        self._write_state_file()
+        return took
+
+    def _supervise(self) -> None:
+        while not self._closing.wait(0.2):
+            with self._service_lock:
+                svc = self.service
+                if svc is None or svc.child is None or svc.alive() or self._closing.is_set():
+                    continue
+                if self._service_down_on_purpose:
+                    continue
+                self.unexpected_service_exits += 1
+                self.status(f"The {self.pattern.slug} service process exited; restarting it (like `tsx watch`).")
+                try:
+                    svc.restart()
+                except PlayError as err:
+                    self.status(str(err))
+            self._write_state_file()
+
+    # -- state file for `kill` / `restart` from another shell -------------------------------------
+    def _write_state_file(self) -> None:
+        if not (self.server and self.service):
+            return
+        data = {
+            "pattern": self.pattern.slug,
+            "owner_pid": os.getpid(),
+            "server": {
+                "pid": self.server.pid,
+                "ingress": self.server.ports.ingress,
+                "admin": self.server.ports.admin,
+                "fabric": self.server.ports.fabric,
+            },
+            "service": {
+                "pid": self.service.pid,
+                "port": self.service.port,
+                "client_ports": list(self.service.client_ports),
+            },
+            "data_dir": str(self.data_dir),
+            "host": HOST,
+        }
+        tmp = self.state_file.with_suffix(".tmp")
+        tmp.write_text(json.dumps(data, indent=2))
+        tmp.replace(self.state_file)
+
+    def _remove_state_file(self) -> None:
+        try:
+            self.state_file.unlink()
+        except FileNotFoundError:
+            pass

@@ -1,0 +1,1 @@
+"""Scenarios: scripted traffic (TOML in scenarios/), the runner that plays it, and its checks."""

@@ -1,0 +1,118 @@
+"""Polls a running Restate for what the live view shows, with bounded queries.
+
+Each refresh asks only for invocations modified since the last refresh (plus the ones still
+shown), only the journal entries after the last index seen, only the state of the pattern's
+services, and only ledger lines appended since last time. The cost of one refresh therefore
+does not grow with the number of invocations the server retains.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from restate_play.errors import PlayError
+from restate_play.restate.introspection import Introspection, sql_str
+from restate_play.restate.journal import mark_completed
+from restate_play.restate.records import Invocation, JournalEntry, StateEntry
+from restate_play.world.ledger import LedgerEntry, LedgerTail
+
+MAX_SHOWN = 12
+
+
+@dataclass
+class LiveModel:
+    title: str = ""
+    invocations: dict[str, Invocation] = field(default_factory=dict)
+    journals: dict[str, list[JournalEntry]] = field(default_factory=dict)
+    state: list[StateEntry] = field(default_factory=list)
+    ledger: list[LedgerEntry] = field(default_factory=list)
+    service_log: list[str] = field(default_factory=list)
+    events: list[str] = field(default_factory=list)
+    refreshes: int = 0
+    last_refresh_ms: float = 0.0
+    server_up: bool = True
+
+    def shown_invocations(self) -> list[Invocation]:
+        return sorted(self.invocations.values(), key=lambda i: i.created_at or "")[-MAX_SHOWN:]
+
+
+class Observer:
+    def __init__(
+        self,
+        sql: Introspection,
+        services: tuple[str, ...],
+        ledger_path: Path,
+        model: LiveModel,
+        log_tail=None,
+        ledger_keep: int = 200,
+    ):
+        self.sql = sql
+        self.services = services
+        self.model = model
+        self.ledger = LedgerTail(ledger_path)
+        self.log_tail = log_tail
+        self.ledger_keep = ledger_keep
+        self._since: str | None = None
+        self._final: set[str] = set()  # completed invocations whose journal is complete
+
+    async def refresh(self) -> None:
+        t0 = time.perf_counter()
+        started = datetime.now(UTC) - timedelta(seconds=1)  # overlap, so clock skew never drops a change
+        try:
+            await self._invocations()
+            await self._journals()
+            self.model.state = await self._state()
+            self.model.server_up = True
+        except PlayError:
+            self.model.server_up = False  # e.g. while the server is being restarted
+        self._since = started.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+        self.model.ledger = (self.model.ledger + self.ledger.new_entries())[-self.ledger_keep :]
+        if self.log_tail is not None:
+            self.model.service_log = self.log_tail(12)
+        self.model.refreshes += 1
+        self.model.last_refresh_ms = (time.perf_counter() - t0) * 1000
+
+    async def _invocations(self) -> None:
+        services = ", ".join(sql_str(s) for s in self.services) or "''"
+        where = f"target_service_name IN ({services})"
+        if self._since:
+            where += f" AND modified_at >= '{self._since}'"
+        changed = await self.sql.invocations(where, limit=MAX_SHOWN * 4, order="modified_at DESC")
+        for inv in changed:
+            self.model.invocations[inv.id] = inv
+        # Keep the model bounded: only the most recent invocations stay shown.
+        if len(self.model.invocations) > MAX_SHOWN:
+            keep = {i.id for i in self.model.shown_invocations()}
+            for inv_id in list(self.model.invocations):
+                if inv_id not in keep:
+                    self.model.invocations.pop(inv_id, None)
+                    self.model.journals.pop(inv_id, None)
+
+    async def _journals(self) -> None:
+        async def one(inv: Invocation) -> None:
+            if inv.id in self._final:
+                return
+            known = self.model.journals.get(inv.id, [])
+            last = known[-1].index if known else -1
+            new = await self.sql.journal(inv.id, after_index=last)
+            if new:
+                self.model.journals[inv.id] = mark_completed(known + new)
+            if inv.done:
+                self._final.add(inv.id)
+
+        await asyncio.gather(*(one(inv) for inv in self.model.shown_invocations()))
+
+    async def _state(self) -> list[StateEntry]:
+        out: list[StateEntry] = []
+        for service in self.services:
+            out += await self.sql.state(service, limit=40)
+        return out[-40:]
+
+    async def run(self, interval: float = 0.25) -> None:
+        while True:
+            await self.refresh()
+            await asyncio.sleep(interval)

@@ -1,0 +1,50 @@
+"""What a scenario run produced: expectations with verdicts, requests, and the final picture."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass
+class Check:
+    step: int
+    description: str
+    passed: bool
+    detail: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"step": self.step, "description": self.description, "passed": self.passed, "detail": self.detail}
+
+
+@dataclass
+class RunResult:
+    pattern: str
+    scenario: str
+    title: str
+    checks: list[Check] = field(default_factory=list)
+    requests: list[dict[str, Any]] = field(default_factory=list)
+    invocations: list[dict[str, Any]] = field(default_factory=list)
+    state: list[dict[str, Any]] = field(default_factory=list)
+    ledger: list[dict[str, Any]] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
+    error: str | None = None
+
+    @property
+    def passed(self) -> bool:
+        return self.error is None and bool(self.checks) and all(c.passed for c in self.checks)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "pattern": self.pattern,
+            "scenario": self.scenario,
+            "title": self.title,
+            "passed": self.passed,
+            "error": self.error,
+            "expectations": [c.to_dict() for c in self.checks],
+            "requests": self.requests,
+            "invocations": self.invocations,
+            "state": self.state,
+            "ledger": self.ledger,
+            "timings": {k: round(v, 4) for k, v in self.timings.items()},
+        }

@@ -1,0 +1,427 @@
+"""Plays a scenario's steps against a running sandbox and checks its expectations."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+import time
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol
+
+from restate_play.errors import PlayError
+from restate_play.restate.ingress import Ingress, IngressResponse
+from restate_play.restate.introspection import Introspection, sql_str
+from restate_play.restate.records import Invocation, pretty_value
+from restate_play.scenario.model import Expect, Request, Scenario, Step
+from restate_play.scenario.result import Check, RunResult
+from restate_play.world import ledger
+
+
+class Reporter(Protocol):
+    def step(self, step: Step) -> None: ...
+    def request(self, req: Request, curl: str) -> None: ...
+    def response(self, req: Request, resp: IngressResponse) -> None: ...
+    def note(self, text: str) -> None: ...
+    def check(self, check: Check) -> None: ...
+
+
+class SandboxControl(Protocol):
+    """What the runner needs from a sandbox (the real one, or a running `serve`)."""
+
+    ledger_path: Any
+    client_url: str | None
+
+    def kill_service(self) -> None: ...
+    def restart_service(self) -> float: ...
+    def kill_server(self) -> None: ...
+    def restart_server(self) -> float: ...
+    def service_log_tail(self, lines: int) -> list[str]: ...
+
+
+@dataclass
+class Labelled:
+    target: str
+    started: float  # wall clock
+    task: asyncio.Task[IngressResponse] | None = None
+    response: IngressResponse | None = None
+    invocation_id: str | None = None
+
+
+AWAKEABLE_RE = re.compile(r"awakeables/(sign_[A-Za-z0-9_\-=]+)/resolve")
+
+
+class ScenarioRunner:
+    def __init__(
+        self,
+        scenario: Scenario,
+        pattern: str,
+        sandbox: SandboxControl,
+        ingress: Ingress,
+        introspection: Introspection,
+        reporter: Reporter,
+    ):
+        self.scenario = scenario
+        self.sandbox = sandbox
+        self.ingress = ingress
+        self.sql = introspection
+        self.reporter = reporter
+        self.labels: dict[str, Labelled] = {}
+        self.result = RunResult(pattern, scenario.name, scenario.title)
+        self._claimed: set[str] = set()
+
+    # -- running ---------------------------------------------------------------------------------
+    async def run(self) -> RunResult:
+        t0 = time.monotonic()
+        try:
+            for step in self.scenario.steps:
+                self.reporter.step(step)
+                await self._play(step)
+            # Background requests still in flight are part of the run: let them finish.
+            pending = [lab.task for lab in self.labels.values() if lab.task and not lab.task.done()]
+            if pending:
+                await asyncio.wait(pending, timeout=30)
+        finally:
+            for lab in self.labels.values():
+                if lab.task and not lab.task.done():
+                    lab.task.cancel()
+            self.result.timings["scenario"] = time.monotonic() - t0
+        return self.result
+
+    async def _play(self, step: Step) -> None:
+        action = step.action
+        if action in ("call", "send", "parallel"):
+            await self._requests(step)
+        elif action == "crash":
+            await self._crash(step)
+        elif action == "restart":
+            await self._restart(step.target or "service")
+        elif action == "wait":
+            await asyncio.sleep(step.seconds or 0)
+        elif action == "wait_for":
+            await self._wait_for(step)
+        elif action == "attach":
+            await self._attach(step)
+        elif action == "resolve_awakeable":
+            await self._resolve_awakeable(step)
+        elif action == "expect_state":
+            await self._eventually(step, self._check_state)
+        elif action == "expect_ledger":
+            await self._eventually(step, self._check_ledger)
+        elif action == "expect_journal":
+            await self._eventually(step, self._check_journal)
+        elif action == "expect_invocation":
+            await self._eventually(step, self._check_invocation)
+        elif action == "expect_invocations":
+            await self._eventually(step, self._check_invocations)
+
+    # -- requests --------------------------------------------------------------------------------
+    async def _requests(self, step: Step) -> None:
+        tasks = []
+        for i, req in enumerate(step.requests):
+            if i and step.stagger:
+                await asyncio.sleep(step.stagger)  # start in list order; nobody waits for an answer
+            task = asyncio.create_task(self._send(req))
+            if req.label:
+                self.labels[req.label] = Labelled(req.target, time.time(), task)
+            tasks.append((req, task))
+        responses = []
+        for req, task in tasks:
+            if req.background:
+                task.add_done_callback(lambda t, r=req: self._background_done(step, r, t))
+                continue
+            resp = await task
+            responses.append(resp)
+            self._after_response(step, req, resp)
+        if step.expect_count:
+            want, n = step.expect_count["body"], step.expect_count["count"]
+            got = sum(1 for r in responses if r.json == want)
+            bodies = ", ".join(sorted({r.text for r in responses}))
+            self._record(
+                Check(
+                    step.number,
+                    f"exactly {n} of {len(responses)} answers are {json.dumps(want)}",
+                    got == n,
+                    f"{got} were (answers: {bodies})",
+                )
+            )
+
+    def _background_done(self, step: Step, req: Request, task: asyncio.Task[IngressResponse]) -> None:
+        if task.cancelled() or task.exception() is not None:
+            return
+        self._after_response(step, req, task.result())
+
+    async def _send(self, req: Request) -> IngressResponse:
+        kwargs: dict[str, Any] = {
+            "idempotency_key": req.idempotency_key,
+            "headers": req.headers,
+            "raw_body": req.raw_body.encode() if req.raw_body is not None else None,
+            "announce": lambda curl: self.reporter.request(req, curl),
+        }
+        if req.has_body:
+            kwargs["body"] = req.body
+        if req.via == "client":
+            resp = await self._client_call(req, kwargs)
+        elif req.kind == "send":
+            resp = await self.ingress.send(req.target, delay=req.delay, **kwargs)
+        else:
+            resp = await self.ingress.call(req.target, **kwargs)
+        self.result.requests.append({"target": req.target, "kind": req.kind, "label": req.label, **resp.to_dict()})
+        return resp
+
+    async def _client_call(self, req: Request, kwargs: dict[str, Any]) -> IngressResponse:
+        if not self.sandbox.client_url:
+            raise PlayError("This pattern has no client app to send 'via = \"client\"' requests to.")
+        client = Ingress(self.sandbox.client_url, http=self.ingress.http)
+        return await client.call(req.target, **kwargs)
+
+    def _after_response(self, step: Step, req: Request, resp: IngressResponse) -> None:
+        self.reporter.response(req, resp)
+        if req.label and req.label in self.labels:
+            lab = self.labels[req.label]
+            lab.response = resp
+            lab.invocation_id = lab.invocation_id or resp.invocation_id
+            if lab.invocation_id:
+                self._claimed.add(lab.invocation_id)
+        if req.expect:
+            self._check_response(step, f"{req.kind} {req.target}", req.expect, resp)
+
+    def _check_response(self, step: Step, what: str, expect: Expect, resp: IngressResponse) -> None:
+        problems = []
+        if expect.status is not None and resp.status != expect.status:
+            problems.append(f"status {resp.status}, expected {expect.status}")
+        if expect.has_body and resp.json != expect.body and resp.text != expect.body:
+            problems.append(f"body {resp.text[:200]!r}, expected {json.dumps(expect.body)}")
+        if expect.body_contains is not None and expect.body_contains not in resp.text:
+            problems.append(f"body {resp.text[:200]!r} lacks {expect.body_contains!r}")
+        if expect.invocation_status is not None:
+            got = (resp.json or {}).get("status") if isinstance(resp.json, dict) else None
+            if got != expect.invocation_status:
+                problems.append(f"send status {got!r}, expected {expect.invocation_status!r}")
+        wanted = []
+        if expect.status is not None:
+            wanted.append(str(expect.status))
+        if expect.has_body:
+            wanted.append(json.dumps(expect.body))
+        if expect.body_contains:
+            wanted.append(f"…{expect.body_contains}…")
+        if expect.invocation_status:
+            wanted.append(expect.invocation_status)
+        desc = f"{what} → {' '.join(wanted)}"
+        self._record(
+            Check(step.number, desc, not problems, "; ".join(problems) or f"got {resp.status} {resp.text[:120]}")
+        )
+
+    # -- invocations by label --------------------------------------------------------------------
+    async def invocation_id(self, label: str, wait: float = 10.0) -> str | None:
+        lab = self.labels.get(label)
+        if lab is None:
+            return None
+        deadline = time.monotonic() + wait
+        while lab.invocation_id is None and time.monotonic() < deadline:
+            target = lab.target
+            rows = await self.sql.invocations(f"target = {sql_str(target)}", limit=50, order="created_at ASC")
+            for inv in rows:
+                if inv.id in self._claimed or _epoch(inv.created_at) < lab.started - 1.0:
+                    continue
+                lab.invocation_id = inv.id
+                self._claimed.add(inv.id)
+                break
+            if lab.invocation_id is None:
+                await asyncio.sleep(0.05)
+        return lab.invocation_id
+
+    async def _invocation(self, label: str) -> Invocation | None:
+        inv_id = await self.invocation_id(label)
+        return await self.sql.invocation(inv_id) if inv_id else None
+
+    # -- crashes ---------------------------------------------------------------------------------
+    async def _crash(self, step: Step) -> None:
+        target = step.target or "service"
+        if step.after_entry and step.of:
+            inv_id = await self.invocation_id(step.of)
+            seen = await self._wait_entry(inv_id, step.after_entry, step.timeout) if inv_id else False
+            if not seen:
+                self._record(
+                    Check(
+                        step.number,
+                        f"journal of '{step.of}' reaches '{step.after_entry}' before the crash",
+                        False,
+                        f"not seen within {step.timeout:.0f} s",
+                    )
+                )
+                return
+            self.reporter.note(f"'{step.after_entry}' is in the journal of {inv_id}: SIGKILL the {target} now")
+        kill = self.sandbox.kill_service if target == "service" else self.sandbox.kill_server
+        await asyncio.to_thread(kill)
+        self.reporter.note(f"💥 {target} killed (SIGKILL)")
+        if step.restart_after is not None:
+            await asyncio.sleep(step.restart_after)
+            await self._restart(target)
+
+    async def _restart(self, target: str) -> None:
+        restart = self.sandbox.restart_service if target == "service" else self.sandbox.restart_server
+        took = await asyncio.to_thread(restart)
+        self.reporter.note(f"♻ {target} restarted in {took:.2f} s")
+        self.result.timings[f"restart_{target}"] = took
+
+    async def _wait_entry(self, inv_id: str, name: str, timeout: float) -> bool:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            entries = await self.sql.journal(inv_id)
+            if any((e.name == name or e.type == name) and e.completed for e in entries if e.kind == "Command"):
+                return True
+            await asyncio.sleep(0.02)
+        return False
+
+    # -- waiting ---------------------------------------------------------------------------------
+    async def _wait_for(self, step: Step) -> None:
+        assert step.of
+        lab = self.labels[step.of]
+        if lab.task and not lab.task.done():
+            try:
+                await asyncio.wait_for(asyncio.shield(lab.task), timeout=step.timeout)
+            except TimeoutError:
+                pass
+        deadline = time.monotonic() + step.timeout
+        while time.monotonic() < deadline:
+            inv = await self._invocation(step.of)
+            if inv and inv.done:
+                return
+            await asyncio.sleep(0.1)
+        self._record(Check(step.number, f"'{step.of}' completes", False, f"still running after {step.timeout:.0f} s"))
+
+    async def _attach(self, step: Step) -> None:
+        assert step.of
+        inv_id = await self.invocation_id(step.of)
+        if inv_id is None:
+            self._record(Check(step.number, f"attach to '{step.of}'", False, "no invocation found"))
+            return
+        req = Request("call", f"restate/invocation/{inv_id}/attach", label=None)
+        resp = await self.ingress.attach(inv_id, announce=lambda curl: self.reporter.request(req, curl))
+        self.reporter.response(req, resp)
+        self.result.requests.append({"target": req.target, "kind": "attach", "label": step.of, **resp.to_dict()})
+        if step.expect:
+            self._check_response(step, f"attach {step.of}", step.expect, resp)
+
+    async def _resolve_awakeable(self, step: Step) -> None:
+        awakeable_id = step.args["id"]
+        if awakeable_id == "from_log":
+            deadline = time.monotonic() + step.timeout
+            awakeable_id = None
+            while awakeable_id is None and time.monotonic() < deadline:
+                found = AWAKEABLE_RE.findall("\n".join(self.sandbox.service_log_tail(200)))
+                awakeable_id = found[-1] if found else None
+                if awakeable_id is None:
+                    await asyncio.sleep(0.1)
+            if awakeable_id is None:
+                self._record(Check(step.number, "the service logs an awakeable to resolve", False, "none seen"))
+                return
+        req = Request("call", f"restate/awakeables/{awakeable_id}/resolve")
+        resp = await self.ingress.resolve_awakeable(
+            awakeable_id, step.args["value"], announce=lambda curl: self.reporter.request(req, curl)
+        )
+        self.reporter.response(req, resp)
+        self.result.requests.append(
+            {"target": req.target, "kind": "resolve_awakeable", "label": None, **resp.to_dict()}
+        )
+
+    # -- expectations ----------------------------------------------------------------------------
+    async def _eventually(self, step: Step, check) -> None:
+        """Expectations describe where the system settles: poll until true or the step's timeout."""
+        deadline = time.monotonic() + step.timeout
+        while True:
+            desc, ok, detail = await check(step.args)
+            if ok or time.monotonic() >= deadline:
+                self._record(Check(step.number, desc, ok, detail))
+                return
+            await asyncio.sleep(0.1)
+
+    async def _check_state(self, args: dict[str, Any]) -> tuple[str, bool, str]:
+        service, key = args["service"], args["key"]
+        entries = {e.name: e for e in await self.sql.state(service, key)}
+        problems = []
+        for name, want in (args.get("values") or {}).items():
+            got = entries.get(name)
+            if got is None:
+                problems.append(f"{name} missing")
+            elif pretty_value(got.value) != want:
+                problems.append(f"{name} = {got.value}, expected {json.dumps(want)}")
+        for name in args.get("absent") or []:
+            if name in entries:
+                problems.append(f"{name} present ({entries[name].value})")
+        parts = [f"{k} = {json.dumps(v)}" for k, v in (args.get("values") or {}).items()]
+        parts += [f"no {n}" for n in args.get("absent") or []]
+        desc = f"state {service}/{key}: " + ", ".join(parts)
+        return desc, not problems, "; ".join(problems) or "as expected"
+
+    async def _check_ledger(self, args: dict[str, Any]) -> tuple[str, bool, str]:
+        entries = ledger.read(self.sandbox.ledger_path)
+        where = args.get("where") or {}
+        cond = f" where {json.dumps(where)}" if where else ""
+        if "order" in args:
+            order = args["order"]
+            seen = [e.action for e in entries if e.action in set(order) and e.matches(e.action, **where)]
+            desc = f"world ledger{cond}: " + " → ".join(order)
+            return desc, seen == order, "saw " + (" → ".join(seen) or "nothing")
+        n = sum(1 for e in entries if e.matches(args["action"], **where))
+        if "count" in args:
+            return f"world ledger: {args['action']}{cond} happened {args['count']}×", n == args["count"], f"{n}×"
+        return (f"world ledger: {args['action']}{cond} happened ≥ {args['at_least']}×", n >= args["at_least"], f"{n}×")
+
+    async def _check_journal(self, args: dict[str, Any]) -> tuple[str, bool, str]:
+        inv_id = await self.invocation_id(args["of"])
+        if inv_id is None:
+            return f"journal of '{args['of']}'", False, "invocation not found"
+        commands = [e for e in await self.sql.journal(inv_id) if e.kind == "Command"]
+        names = [e.name or e.type for e in commands]
+        want = args.get("entries") or []
+        it = iter(commands)
+        ok = all(any(w in (e.name, e.type, e.label) for e in it) for w in want)
+        bad = [a for a in args.get("absent") or [] if any(a in (e.name, e.type) for e in commands)]
+        desc = f"journal of '{args['of']}'" + (": " + " → ".join(want) if want else "")
+        if args.get("absent"):
+            desc += f" (never {', '.join(args['absent'])})"
+        return desc, ok and not bad, "journal: " + " → ".join(names)
+
+    async def _check_invocation(self, args: dict[str, Any]) -> tuple[str, bool, str]:
+        inv = await self._invocation(args["of"])
+        if inv is None:
+            return f"invocation '{args['of']}'", False, "not found"
+        problems = []
+        if "status" in args and inv.status != args["status"]:
+            problems.append(f"status {inv.status}")
+        if "result" in args and inv.completion_result != args["result"]:
+            problems.append(f"result {inv.completion_result}")
+        if "min_retries" in args and inv.retry_count < args["min_retries"]:
+            problems.append(f"retries {inv.retry_count}")
+        wanted = " ".join(str(args[k]) for k in ("status", "result") if k in args)
+        if "min_retries" in args:
+            wanted += f" after ≥ {args['min_retries']} retries"
+        detail = f"{inv.status} {inv.completion_result or ''} {inv.completion_failure or ''}".strip()
+        return f"invocation '{args['of']}' is {wanted}", not problems, "; ".join(problems) or detail
+
+    async def _check_invocations(self, args: dict[str, Any]) -> tuple[str, bool, str]:
+        rows = await self.sql.invocations(f"target = {sql_str(args['target'])}", limit=1000)
+        if "status" in args:
+            rows = [r for r in rows if r.status == args["status"]]
+        cond = f" {args['status']}" if "status" in args else ""
+        return (
+            f"{args['count']}{cond} invocation(s) of {args['target']}",
+            len(rows) == args["count"],
+            f"{len(rows)} found",
+        )
+
+    def _record(self, check: Check) -> None:
+        self.result.checks.append(check)
+        self.reporter.check(check)
+
+
+def _epoch(iso: str | None) -> float:
+    if not iso:
+        return 0.0
+    try:
+        return datetime.fromisoformat(iso.replace("Z", "+00:00")).timestamp()
+    except ValueError:
+        return 0.0

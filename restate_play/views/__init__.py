@@ -1,0 +1,1 @@
+"""rich renderables: pure functions of records → renderables (no HTTP, no processes)."""

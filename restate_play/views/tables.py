@@ -1,0 +1,85 @@
+"""Tables: invocations, state, world ledger, expectations."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from datetime import datetime
+
+from rich.table import Table
+from rich.text import Text
+
+from restate_play.restate.records import Invocation, StateEntry
+from restate_play.scenario.result import Check
+from restate_play.views.journal import status_text
+from restate_play.views.values import short, value_renderable
+from restate_play.world.ledger import LedgerEntry
+
+
+def invocation_table(invocations: Iterable[Invocation], title: str = "Invocations") -> Table:
+    table = Table(title=title, title_justify="left", expand=False, show_edge=False, pad_edge=False)
+    table.add_column("id", style="dim", no_wrap=True)
+    table.add_column("target", style="bold")
+    table.add_column("status")
+    table.add_column("journal", justify="right")
+    table.add_column("created", style="dim")
+    table.add_column("result / last failure")
+    for inv in invocations:
+        outcome = inv.completion_failure or inv.last_failure or (inv.completion_result or "")
+        table.add_row(
+            inv.id,
+            inv.target,
+            status_text(inv),
+            str(inv.journal_size),
+            (inv.created_at or "")[11:23],
+            short(outcome, 50),
+        )
+    return table
+
+
+def state_table(entries: Iterable[StateEntry], title: str = "State") -> Table:
+    table = Table(title=title, title_justify="left", show_edge=False, pad_edge=False)
+    table.add_column("service", style="magenta")
+    table.add_column("key", style="bold")
+    table.add_column("name")
+    table.add_column("value")
+    for e in entries:
+        table.add_row(e.service, e.key, e.name, value_renderable(e.value))
+    return table
+
+
+def kv_table(service: str, key: str, entries: Iterable[StateEntry]) -> Table:
+    """One object's state, like `restate kv get`."""
+    table = Table(title=f"{service} / {key}", title_justify="left", show_edge=False, pad_edge=False)
+    table.add_column("KEY", style="bold")
+    table.add_column("VALUE")
+    for e in entries:
+        table.add_row(e.name, value_renderable(e.value))
+    return table
+
+
+def ledger_table(entries: Iterable[LedgerEntry], title: str = "World ledger (external actions)") -> Table:
+    table = Table(title=title, title_justify="left", show_edge=False, pad_edge=False)
+    table.add_column("#", justify="right", style="dim")
+    table.add_column("time", style="dim")
+    table.add_column("action", style="bold yellow")
+    table.add_column("args")
+    table.add_column("invocation", style="dim")
+    for e in entries:
+        when = datetime.fromtimestamp(e.ts).strftime("%H:%M:%S.%f")[:-3]
+        table.add_row(
+            str(e.seq), when, e.action, short(json.dumps(e.args, ensure_ascii=False), 60), (e.invocation or "")[-12:]
+        )
+    return table
+
+
+def checks_table(checks: Iterable[Check], title: str = "Expectations") -> Table:
+    table = Table(title=title, title_justify="left", show_edge=False, pad_edge=False)
+    table.add_column("", width=2)
+    table.add_column("step", justify="right", style="dim")
+    table.add_column("expectation")
+    table.add_column("observed", style="dim")
+    for c in checks:
+        mark = Text("✔", style="green bold") if c.passed else Text("✘", style="red bold")
+        table.add_row(mark, str(c.step), c.description, short(c.detail, 70))
+    return table
