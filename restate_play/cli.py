@@ -256,7 +256,10 @@ def _terminate(_signum, _frame) -> None:
 
 def main() -> None:
     # SIGTERM unwinds like Ctrl-C, so every `with Sandbox(...)` stops its children and frees ports.
+    # SIGINT too: a shell that starts us in the background sets it to "ignore", and then neither
+    # Ctrl-C nor `kill -INT` would stop the sandbox.
     signal.signal(signal.SIGTERM, _terminate)
+    signal.signal(signal.SIGINT, _terminate)
     app()
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import time
 from pathlib import Path
 
 from rich.console import Console
@@ -50,10 +51,11 @@ class NarrationReporter:
     def __init__(self, sink, total_steps: int):
         self.sink = sink
         self.total = total_steps
+        self.t0 = time.monotonic()
 
     def step(self, step: Step) -> None:
         what = step.say or step.action.replace("_", " ")
-        self.sink(f"[{step.number}/{self.total}] {what}")
+        self.sink(f"[{step.number}/{self.total}] +{time.monotonic() - self.t0:.1f}s {what}")
 
     def request(self, req: Request, curl: str) -> None:
         self.sink(f"    $ {curl}")
@@ -133,6 +135,7 @@ async def play(sandbox: Sandbox, scenario: Scenario, pattern: Pattern, mode: str
         await observer.refresh()
         result = runner.result
         await _collect(result, sql, pattern, sandbox)
+        result.sandbox = sandbox.describe()
         result.timings.update(
             {
                 "server_healthy": sandbox.timings.server_healthy,

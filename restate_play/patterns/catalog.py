@@ -29,8 +29,6 @@ class Pattern:
     source: str = "TypeScript"
     # Fault settings `serve` uses to mimic the document's random failures (scenarios set their own).
     serve_env: tuple[tuple[str, str], ...] = ()
-    # The source document's curl lines: they must work verbatim against `restate-play serve`.
-    curls: tuple[str, ...] = ()
 
     @property
     def module(self) -> str:
@@ -39,6 +37,17 @@ class Pattern:
     @property
     def default_scenario(self) -> str:
         return f"{self.slug}.toml"
+
+    @property
+    def curls(self) -> list[str]:
+        """The source document's curl lines (scenarios/<slug>.curls): they work verbatim against `serve`."""
+        from restate_play.paths import scenarios_dir
+
+        try:
+            text = (scenarios_dir() / f"{self.slug}.curls").read_text(encoding="utf-8")
+        except FileNotFoundError:
+            return []
+        return [line for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")]
 
     @property
     def available(self) -> bool:

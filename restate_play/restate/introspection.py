@@ -80,8 +80,8 @@ class Introspection:
     async def journal_events(self, invocation_id: str) -> list[JournalEvent]:
         try:
             rows = await self.query(
-                "SELECT index, event_type, event_json, appended_at FROM sys_journal_events "
-                f"WHERE id = {sql_str(invocation_id)} ORDER BY appended_at"
+                "SELECT after_journal_entry_index AS index, event_type, event_json, appended_at "
+                f"FROM sys_journal_events WHERE id = {sql_str(invocation_id)} ORDER BY appended_at"
             )
         except PlayError:
             return []

@@ -220,10 +220,9 @@ class Sandbox:
             self._write_state_file()
 
     # -- state file for `kill` / `restart` from another shell -------------------------------------
-    def _write_state_file(self) -> None:
-        if not (self.server and self.service):
-            return
-        data = {
+    def describe(self) -> dict:
+        assert self.server and self.service
+        return {
             "pattern": self.pattern.slug,
             "owner_pid": os.getpid(),
             "server": {
@@ -240,6 +239,11 @@ class Sandbox:
             "data_dir": str(self.data_dir),
             "host": HOST,
         }
+
+    def _write_state_file(self) -> None:
+        if not (self.server and self.service):
+            return
+        data = self.describe()
         tmp = self.state_file.with_suffix(".tmp")
         tmp.write_text(json.dumps(data, indent=2))
         tmp.replace(self.state_file)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import importlib
+import json
 import logging
 import signal
 import sys
@@ -22,13 +23,63 @@ from hypercorn.config import Config
 from restate_play.patterns.catalog import get_pattern
 
 
+def lenient_void_input(restate_app):
+    """Serve the discovery manifest without `"input": {}` for handlers that take no input.
+
+    The Python SDK declares such handlers as "no body, no content-type", so the server rejects
+    `curl … -H 'content-type: application/json' -d ''`, a line the TypeScript document uses. The
+    TypeScript SDK leaves `input` out, and the server's default rule then accepts an empty body
+    with any content type. Dropping the empty declaration gives the Python services the same
+    contract, so the documents' curl lines work verbatim.
+    """
+
+    async def app(scope, receive, send):
+        if scope.get("type") != "http" or not scope.get("path", "").endswith("/discover"):
+            return await restate_app(scope, receive, send)
+        start: dict = {}
+        chunks: list[bytes] = []
+
+        async def capture(message):
+            if message["type"] == "http.response.start":
+                start.update(message)
+            elif message["type"] == "http.response.body":
+                chunks.append(message.get("body", b""))
+                if not message.get("more_body"):
+                    await send_rewritten()
+
+        async def send_rewritten():
+            body = b"".join(chunks)
+            try:
+                manifest = json.loads(body)
+                for service in manifest.get("services", []):
+                    for handler in service.get("handlers", []):
+                        if handler.get("input") == {}:
+                            del handler["input"]
+                body = json.dumps(manifest).encode()
+            except (ValueError, AttributeError):
+                pass  # not JSON: pass through untouched
+            headers = [(k, v) for k, v in start.get("headers", []) if k.lower() != b"content-length"]
+            headers.append((b"content-length", str(len(body)).encode()))
+            await send({**start, "headers": headers})
+            await send({"type": "http.response.body", "body": body})
+
+        await restate_app(scope, receive, capture)
+
+    return app
+
+
 def build_app(slug: str, client_ports: list[int]):
     pattern = get_pattern(slug)
     module = importlib.import_module(pattern.module)
-    restate_app = restate.app(services=list(module.services))
+    restate_app = lenient_void_input(restate.app(services=list(module.services)))
     client_app = getattr(module, "client_app", None) if client_ports else None
 
     async def app(scope, receive, send):
+        if scope["type"] == "lifespan":  # nothing to set up; answer so hypercorn does not warn
+            while (await receive())["type"] != "lifespan.shutdown":
+                await send({"type": "lifespan.startup.complete"})
+            await send({"type": "lifespan.shutdown.complete"})
+            return
         # Requests arriving on a client port go to the pattern's client app (e.g. Durable RPC's
         # reservation front-end); everything else is the Restate endpoint.
         if (
@@ -46,7 +97,7 @@ async def _main(args: argparse.Namespace) -> None:
     config = Config()
     config.bind = [f"127.0.0.1:{args.port}"] + [f"127.0.0.1:{p}" for p in args.client_port]
     config.accesslog = None
-    config.errorlog = "-"
+    config.errorlog = None  # its records reach the root logger below, printed once
     config.graceful_timeout = 2.0
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

@@ -39,6 +39,7 @@ ACTIONS = (
     "expect_ledger",
     "expect_journal",
     "expect_invocation",
+    "expect_invocations",
     "say",
 )
 
@@ -226,7 +227,9 @@ def _step(path: Path, number: int, table: Any) -> Step:
     say = _typed(ctx, table, "say", str, "a string")
     step = Step(number, action, say=say)
 
-    if action in ("call", "send"):
+    if action == "say":
+        _check_keys(ctx, table, {"say"})
+    elif action in ("call", "send"):
         step.requests = [_request(ctx, table)]
     elif action == "parallel":
         _check_keys(ctx, table, {"parallel", "say", "stagger", "expect_count"})
@@ -320,7 +323,9 @@ def _validate_expectation(ctx: _Ctx, action: str, args: dict) -> None:
         if not isinstance(args.get("count"), int):
             raise ctx.fail("count", "an integer", args.get("count"))
     elif action == "expect_invocation":
-        _check_keys(ctx, args, {"of", "status", "result", "min_retries"})
+        _check_keys(ctx, args, {"of", "status", "result", "transient_errors"})
+        if "transient_errors" in args and not isinstance(args["transient_errors"], bool):
+            raise ctx.fail("transient_errors", "true (it failed and was retried) or false", args["transient_errors"])
         if not isinstance(args.get("of"), str):
             raise ctx.fail("of", "the label ('as') of an earlier request")
         if "result" in args and args["result"] not in ("success", "failure"):

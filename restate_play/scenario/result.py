@@ -28,6 +28,7 @@ class RunResult:
     state: list[dict[str, Any]] = field(default_factory=list)
     ledger: list[dict[str, Any]] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
+    sandbox: dict[str, Any] = field(default_factory=dict)  # ports and pids, so callers can verify cleanup
     error: str | None = None
 
     @property
@@ -47,4 +48,5 @@ class RunResult:
             "state": self.state,
             "ledger": self.ledger,
             "timings": {k: round(v, 4) for k, v in self.timings.items()},
+            "sandbox": self.sandbox,
         }

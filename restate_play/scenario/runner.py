@@ -119,10 +119,16 @@ class ScenarioRunner:
     # -- requests --------------------------------------------------------------------------------
     async def _requests(self, step: Step) -> None:
         tasks = []
+        before = 0
         for i, req in enumerate(step.requests):
-            if i and step.stagger:
-                await asyncio.sleep(step.stagger)  # start in list order; nobody waits for an answer
+            if step.stagger and i:
+                # Start in list order: the next request goes out once Restate has accepted the
+                # previous one (and `stagger` seconds passed). Nobody waits for an answer.
+                await asyncio.sleep(step.stagger)
+                await self._accepted(step.requests[i - 1], before)
+            before = await self._count(req) if step.stagger else 0
             task = asyncio.create_task(self._send(req))
+            await asyncio.sleep(0)  # let it announce its curl line within this step
             if req.label:
                 self.labels[req.label] = Labelled(req.target, time.time(), task)
             tasks.append((req, task))
@@ -146,6 +152,17 @@ class ScenarioRunner:
                     f"{got} were (answers: {bodies})",
                 )
             )
+
+    async def _count(self, req: Request) -> int:
+        if req.via != "ingress":
+            return 0
+        rows = await self.sql.query(f"SELECT count(*) AS n FROM sys_invocation WHERE target = {sql_str(req.target)}")
+        return int(rows[0]["n"]) if rows else 0
+
+    async def _accepted(self, req: Request, before: int, timeout: float = 5.0) -> None:
+        deadline = time.monotonic() + timeout
+        while req.via == "ingress" and time.monotonic() < deadline and await self._count(req) <= before:
+            await asyncio.sleep(0.01)
 
     def _background_done(self, step: Step, req: Request, task: asyncio.Task[IngressResponse]) -> None:
         if task.cancelled() or task.exception() is not None:
@@ -394,11 +411,14 @@ class ScenarioRunner:
             problems.append(f"status {inv.status}")
         if "result" in args and inv.completion_result != args["result"]:
             problems.append(f"result {inv.completion_result}")
-        if "min_retries" in args and inv.retry_count < args["min_retries"]:
-            problems.append(f"retries {inv.retry_count}")
+        if "transient_errors" in args:
+            events = await self.sql.journal_events(inv.id)
+            errors = [e for e in events if e.type == "TransientError"] or ([1] if inv.retry_count else [])
+            if bool(errors) != args["transient_errors"]:
+                problems.append("no transient error recorded" if not errors else "transient errors recorded")
         wanted = " ".join(str(args[k]) for k in ("status", "result") if k in args)
-        if "min_retries" in args:
-            wanted += f" after ≥ {args['min_retries']} retries"
+        if "transient_errors" in args:
+            wanted += " after failed attempts" if args["transient_errors"] else " without failed attempts"
         detail = f"{inv.status} {inv.completion_result or ''} {inv.completion_failure or ''}".strip()
         return f"invocation '{args['of']}' is {wanted}", not problems, "; ".join(problems) or detail
 

@@ -6,6 +6,7 @@ import json
 from collections.abc import Iterable
 from datetime import datetime
 
+from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 
@@ -48,14 +49,19 @@ def state_table(entries: Iterable[StateEntry], title: str = "State") -> Table:
     return table
 
 
-def kv_table(service: str, key: str, entries: Iterable[StateEntry]) -> Table:
-    """One object's state, like `restate kv get`."""
-    table = Table(title=f"{service} / {key}", title_justify="left", show_edge=False, pad_edge=False)
+def kv_table(service: str, key: str, entries: Iterable[StateEntry]) -> Group:
+    """One object's state, like `restate kv get`: who it belongs to, then KEY / VALUE."""
+    head = Text()
+    head.append("Service  ", style="dim")
+    head.append(f"{service}\n", style="bold magenta")
+    head.append("Key      ", style="dim")
+    head.append(key, style="bold")
+    table = Table(show_edge=False, pad_edge=False)
     table.add_column("KEY", style="bold")
     table.add_column("VALUE")
     for e in entries:
         table.add_row(e.name, value_renderable(e.value))
-    return table
+    return Group(head, Text(""), table)
 
 
 def ledger_table(entries: Iterable[LedgerEntry], title: str = "World ledger (external actions)") -> Table:

@@ -1,0 +1,62 @@
+"""Each available pattern's default scenario, end to end against a real restate-server.
+
+`restate-play run <pattern> --json` must pass its own expectations, show real records (journals,
+state, ledger), and leave no process or port behind.
+"""
+
+from __future__ import annotations
+
+import pytest
+from conftest import pid_gone, run_json
+
+from restate_play.patterns.catalog import available_patterns
+from restate_play.sandbox.ports import port_in_use
+
+pytestmark = pytest.mark.e2e
+
+
+def assert_clean(result: dict) -> None:
+    sb = result["sandbox"]
+    assert pid_gone(sb["server"]["pid"]) and pid_gone(sb["service"]["pid"])
+    for port in (sb["server"]["ingress"], sb["server"]["admin"], sb["service"]["port"], *sb["service"]["client_ports"]):
+        assert not port_in_use(port), f"port {port} still bound"
+
+
+@pytest.mark.parametrize("slug", [p.slug for p in available_patterns() if not p.needs], ids=str)
+def test_default_scenario_passes(slug, restate_binary, isolated_state):
+    code, result = run_json("run", slug)
+    failed = [c for c in result["expectations"] if not c["passed"]]
+    assert code == 0 and result["passed"], f"failed expectations: {failed}, error: {result['error']}"
+    assert result["pattern"] == slug and result["invocations"]
+    assert all(inv["journal"] for inv in result["invocations"])
+    assert_clean(result)
+
+
+def test_sagas_records_tell_the_story(restate_binary, isolated_state):
+    code, result = run_json("run", "sagas")
+    assert code == 0
+    doc_trip = next(i for i in result["invocations"] if i["completion_result"] == "failure")
+    names = [e["name"] for e in doc_trip["journal"] if e["kind"] == "Command" and e["type"] == "Run"]
+    assert names == ["Book flight", "Book car", "Book hotel", "Cancel hotel", "Cancel car", "Cancel flight"]
+    assert "fully booked" in doc_trip["completion_failure"]
+    actions = [e["action"] for e in result["ledger"] if e["args"].get("customer") == "67890"]
+    # The crashed trip: one of each booking, the car retried once, no compensation.
+    assert actions.count("flight.book") == 1 and actions.count("hotel.book") == 1
+    assert actions.count("car.book.unavailable") == 1 and actions.count("car.book") == 1
+    assert not [a for a in actions if a.endswith(".cancel")]
+    assert result["timings"]["restart_service"] > 0
+
+
+def test_failed_expectation_fails_the_run(restate_binary, isolated_state, tmp_path):
+    broken = tmp_path / "wrong.toml"
+    broken.write_text(
+        'title = "a wrong expectation"\n'
+        "[[step]]\n"
+        'call = "machineOperator/m1/setUp"\n'
+        'expect = { status = 200, body = "m1 is now down" }\n'
+    )
+    code, result = run_json("run", "stateful-actors", "--scenario", str(broken))
+    assert code == 1 and result["passed"] is False
+    (check,) = result["expectations"]
+    assert not check["passed"] and "m1 is now up" in check["detail"]
+    assert_clean(result)
