@@ -22,6 +22,7 @@ import httpx
 from restate_play.errors import PlayError
 from restate_play.patterns.catalog import Pattern
 from restate_play.sandbox.binary import ensure_binary
+from restate_play.sandbox.components import Component, make_components
 from restate_play.sandbox.ports import HOST, free_ports
 from restate_play.sandbox.server import RestateServer, ServerPorts
 from restate_play.sandbox.service import ServiceProcess
@@ -39,6 +40,8 @@ class SandboxOptions:
     data_dir: Path | None = None  # None: a private temporary directory, removed at the end
     time_scale: float = 1.0
     extra_env: dict[str, str] = field(default_factory=dict)
+    # Options for extra components (e.g. {"kafka_bootstrap": "host:port"} to use an existing broker).
+    component_options: dict[str, str] = field(default_factory=dict)
     supervise: bool = False  # restart the service when it dies on its own (like `tsx watch`)
 
     @classmethod
@@ -66,6 +69,7 @@ class Sandbox:
         self.server: RestateServer | None = None
         self.service: ServiceProcess | None = None
         self.deployment_id: str | None = None
+        self.components: list[Component] = []
         self._supervisor: threading.Thread | None = None
         self._closing = threading.Event()
         self._service_lock = threading.RLock()
@@ -114,13 +118,25 @@ class Sandbox:
             for p in (opts.ingress_port, opts.admin_port, opts.fabric_port, opts.service_port)
         )
         self.data_dir.mkdir(parents=True, exist_ok=True)
-        self.server = RestateServer(binary, self.data_dir / "restate-data", ServerPorts(ingress, admin, fabric))
+        # Extra real parts (broker, database) first: the server and the service need their addresses.
+        self.components = make_components(self.pattern.needs, opts.component_options)
+        component_env: dict[str, str] = {}
+        server_env: dict[str, str] = {}
+        for component in self.components:
+            self.status(f"Starting {component.name}…")
+            component.start(self.data_dir)
+            component_env.update(component.service_env())
+            server_env.update(component.server_env())
+        self.server = RestateServer(
+            binary, self.data_dir / "restate-data", ServerPorts(ingress, admin, fabric), extra_env=server_env
+        )
         client_ports = opts.client_ports if opts.client_ports is not None else self.pattern.client_ports
         env = {
             "RESTATE_PLAY_LEDGER": str(self.ledger_path),
             "RESTATE_PLAY_TIME_SCALE": str(opts.time_scale),
             "RESTATE_INGRESS_URL": self.server.ingress_url,
             "RESTATE_ADMIN_URL": self.server.admin_url,
+            **component_env,
             **opts.extra_env,
         }
         self.service = ServiceProcess(
@@ -168,7 +184,7 @@ class Sandbox:
 
     def close(self) -> None:
         self._closing.set()
-        for part in (self.service, self.server):
+        for part in (self.service, self.server, *reversed(self.components)):
             if part is not None:
                 try:
                     part.stop()
@@ -238,6 +254,7 @@ class Sandbox:
             },
             "data_dir": str(self.data_dir),
             "host": HOST,
+            "components": {c.name: c.describe() for c in self.components},
         }
 
     def _write_state_file(self) -> None:

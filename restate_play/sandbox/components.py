@@ -1,0 +1,50 @@
+"""Extra real parts a pattern needs beside restate-server and its service (`Pattern.needs`).
+
+A component starts before the server and the service, hands them environment variables (e.g. a
+broker address or a database URL), and stops after them. To add one (a Kafka broker, PostgreSQL),
+implement `Component` in its own module and map its name in `component_factories()`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Protocol
+
+from restate_play.errors import PlayError
+
+
+class Component(Protocol):
+    name: str
+
+    def start(self, data_dir: Path) -> None:
+        """Start (blocking until healthy). Raise PlayError with a hint when it cannot."""
+
+    def service_env(self) -> dict[str, str]:
+        """Environment for the pattern's service process (addresses, URLs)."""
+
+    def server_env(self) -> dict[str, str]:
+        """Environment for restate-server (RESTATE_* overrides), e.g. a Kafka cluster's brokers."""
+
+    def stop(self) -> None:
+        """Stop and free every port; must be safe to call twice or after a failed start."""
+
+    def describe(self) -> dict:
+        """PIDs and ports, for the sandbox state file and cleanup checks."""
+
+
+ComponentFactory = Callable[[dict[str, str]], Component]
+
+
+def component_factories() -> dict[str, ComponentFactory]:
+    """Name in `Pattern.needs` → factory taking the sandbox's component options."""
+    factories: dict[str, ComponentFactory] = {}
+    return factories
+
+
+def make_components(needs: frozenset[str], options: dict[str, str]) -> list[Component]:
+    factories = component_factories()
+    missing = sorted(n for n in needs if n not in factories)
+    if missing:
+        raise PlayError(f"This pattern needs {', '.join(missing)}, which the playground cannot start yet.")
+    return [factories[n](options) for n in sorted(needs)]
