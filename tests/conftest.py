@@ -7,9 +7,13 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
+
+from restate_play.patterns.catalog import get_pattern
+from restate_play.sandbox.ports import free_ports, port_in_use
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -76,3 +80,89 @@ def stop_process_group(proc: subprocess.Popen, sig: int = signal.SIGINT, timeout
         os.killpg(proc.pid, signal.SIGKILL)
         proc.wait(5)
         raise
+
+
+class Served:
+    """A `restate-play serve <slug>` on free ports, with a private state dir (use the `serve` fixture)."""
+
+    def __init__(self, slug: str, state_home):
+        self.slug = slug
+        self.ingress, self.admin, self.service, self.fabric, *self.clients = free_ports(
+            4 + len(get_pattern(slug).client_ports)
+        )
+        args = [
+            sys.executable,
+            "-m",
+            "restate_play",
+            "serve",
+            slug,
+            "--ingress-port",
+            str(self.ingress),
+            "--admin-port",
+            str(self.admin),
+            "--service-port",
+            str(self.service),
+            "--fabric-port",
+            str(self.fabric),
+            "--time-scale",
+            "0.2",
+        ]
+        for port in self.clients:
+            args += ["--client-port", str(port)]
+        self.env = {**os.environ, "XDG_STATE_HOME": str(state_home), "COLUMNS": "200"}
+        self.log = open(state_home.parent / f"serve-{slug}.log", "w+")  # noqa: SIM115
+        self.proc = subprocess.Popen(
+            args, stdout=self.log, stderr=subprocess.STDOUT, env=self.env, cwd=REPO, start_new_session=True
+        )
+        deadline = time.monotonic() + 60
+        while "Ctrl-C stops everything" not in self.output():
+            assert self.proc.poll() is None, f"serve exited early:\n{self.output()}"
+            assert time.monotonic() < deadline, f"serve not ready:\n{self.output()}"
+            time.sleep(0.1)
+        self.sandbox = json.loads((state_home / "restate-play" / "serve.json").read_text())
+
+    def output(self) -> str:
+        self.log.flush()
+        self.log.seek(0)
+        return self.log.read()
+
+    def wait_output(self, text: str, timeout: float = 10) -> str:
+        deadline = time.monotonic() + timeout
+        while text not in (out := self.output()) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        return out
+
+    def curl(self, line: str) -> str:
+        """Run one of the document's curl lines, only the ports changed."""
+        line = line.replace("localhost:8080", f"localhost:{self.ingress}")
+        line = line.replace("localhost:9070", f"localhost:{self.admin}")
+        for doc_port, port in zip(get_pattern(self.slug).client_ports, self.clients, strict=True):
+            line = line.replace(f"localhost:{doc_port}", f"localhost:{port}")
+        proc = subprocess.run(
+            ["bash", "-c", line.replace("curl ", "curl -s ", 1)], capture_output=True, text=True, timeout=60
+        )
+        return proc.stdout
+
+    def stop(self, sig=signal.SIGINT) -> int:
+        state = json.loads(Path(self.sandbox["state_file"]).read_text())
+        code = stop_process_group(self.proc, sig)
+        assert pid_gone(state["server"]["pid"]) and pid_gone(state["service"]["pid"])
+        for port in (self.ingress, self.admin, self.service, self.fabric, *self.clients):
+            assert not port_in_use(port), f"port {port} still bound after stop"
+        self.log.close()
+        return code
+
+
+@pytest.fixture
+def serve(restate_binary, isolated_state):
+    started: list[Served] = []
+
+    def start(slug: str) -> Served:
+        s = Served(slug, isolated_state)
+        started.append(s)
+        return s
+
+    yield start
+    for s in started:
+        if s.proc.poll() is None:
+            s.stop()
