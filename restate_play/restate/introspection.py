@@ -36,7 +36,7 @@ class Introspection:
 
     async def query(self, sql: str) -> list[dict[str, Any]]:
         delay = 0.05
-        for _ in range(30):
+        for attempt in range(30):
             self.queries += 1
             try:
                 resp = await self._http.post(
@@ -53,6 +53,12 @@ class Introspection:
                     float(retry_after) if retry_after and retry_after.replace(".", "").isdigit() else delay
                 )
                 delay = min(delay * 2, 1.0)
+                continue
+            if resp.status_code >= 500 and attempt < 15:
+                # Right after a (re)start the query engine can briefly miss the partition leader
+                # ("node lookup for partition 0 failed"): transient, retried.
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 0.5)
                 continue
             if resp.status_code != 200:
                 raise PlayError(f"Introspection query failed ({resp.status_code}): {resp.text[:300]}")

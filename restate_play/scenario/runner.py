@@ -77,7 +77,12 @@ class ScenarioRunner:
         try:
             for step in self.scenario.steps:
                 self.reporter.step(step)
-                await self._play(step)
+                try:
+                    await self._play(step)
+                except PlayError as err:  # the run stops, but its result (and what it saw) is kept
+                    self.result.error = f"step {step.number} ({step.action}): {err.message}"
+                    self.reporter.note(f"error: {err.message}")
+                    break
             # Background requests still in flight are part of the run: let them finish.
             pending = [lab.task for lab in self.labels.values() if lab.task and not lab.task.done()]
             if pending:
