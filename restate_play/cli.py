@@ -250,6 +250,27 @@ for _action, _doc in (
     _control(_action, _doc)
 
 
+Target = Annotated[str, typer.Argument(help="`service` (the pattern's process) or `server` (restate-server).")]
+
+
+@app.command()
+@_friendly
+def kill(target: Target, as_json: JsonOpt = False) -> None:
+    """Crash the running `serve` sandbox's service or server with SIGKILL (from another shell)."""
+    from restate_play.commands.control import send_control
+
+    send_control("kill", target, as_json)
+
+
+@app.command()
+@_friendly
+def restart(target: Target, as_json: JsonOpt = False) -> None:
+    """Restart the running `serve` sandbox's service (same port) or server (same data); resume stuck work."""
+    from restate_play.commands.control import send_control
+
+    send_control("restart", target, as_json)
+
+
 def _terminate(_signum, _frame) -> None:
     raise KeyboardInterrupt
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import signal
+import threading
 import time
 from pathlib import Path
 
@@ -79,19 +81,30 @@ def _banner(out, sb: Sandbox) -> None:
 
 
 def _follow_log(out, sb: Sandbox) -> None:
-    """Print the service's log as it grows, like the documents' service terminal."""
+    """Print the service's log as it grows, like the documents' service terminal.
+
+    Also the place where `restate-play kill|restart` requests from other shells are carried out
+    (they arrive as SIGUSR1 plus a request file: see commands/control.py).
+    """
+    from restate_play.commands.control import handle_request
+
     assert sb.service
+    pending = threading.Event()
+    signal.signal(signal.SIGUSR1, lambda *_: pending.set())
     offset = 0
-    path = sb.service.log_path
+    path = sb.service.log_path  # the service log is appended to across restarts
     while True:
+        if pending.is_set():
+            pending.clear()
+            message = handle_request(sb, sb.data_dir)
+            if message:
+                out.print(Text(message, style="bold yellow"))
         try:
             with open(path, "rb") as f:
                 f.seek(offset)
                 chunk = f.read()
         except FileNotFoundError:
             chunk = b""
-        if len(chunk) < 0 or (offset and path.stat().st_size < offset):
-            offset = 0  # log truncated
         if chunk:
             offset += len(chunk)
             for line in chunk.decode("utf-8", "replace").splitlines():

@@ -206,6 +206,7 @@ class Sandbox:
             assert self.service
             took = self.service.restart()
             self._service_down_on_purpose = False
+        self.resume_stuck()
         self._write_state_file()
         return took
 
@@ -216,8 +217,31 @@ class Sandbox:
     def restart_server(self) -> float:
         assert self.server
         took = self.server.restart()
+        self.resume_stuck()
         self._write_state_file()
         return took
+
+    def resume_stuck(self) -> int:
+        """Ask Restate to retry backing-off or paused invocations now, instead of at their next back-off.
+
+        After a restart the service is known to be back: waiting for the retry timer would only
+        delay recovery (up to the policy's max interval, or forever for paused ones).
+        """
+        assert self.server
+        resumed = 0
+        try:
+            with httpx.Client(timeout=5.0) as http:
+                rows = http.post(
+                    f"{self.server.admin_url}/query",
+                    json={"query": "SELECT id FROM sys_invocation WHERE status IN ('backing-off', 'paused') LIMIT 500"},
+                    headers={"accept": "application/json"},
+                ).json().get("rows", [])
+                for row in rows:
+                    if http.patch(f"{self.server.admin_url}/invocations/{row['id']}/resume").status_code < 300:
+                        resumed += 1
+        except (httpx.HTTPError, ValueError):
+            pass  # best effort: the retry policy brings them back within a second anyway
+        return resumed
 
     def _supervise(self) -> None:
         while not self._closing.wait(0.2):
@@ -233,6 +257,8 @@ class Sandbox:
                     svc.restart()
                 except PlayError as err:
                     self.status(str(err))
+                    continue
+            self.resume_stuck()
             self._write_state_file()
 
     # -- state file for `kill` / `restart` from another shell -------------------------------------

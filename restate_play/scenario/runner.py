@@ -70,6 +70,7 @@ class ScenarioRunner:
         self.labels: dict[str, Labelled] = {}
         self.result = RunResult(pattern, scenario.name, scenario.title)
         self._claimed: set[str] = set()
+        self.crashes: list[tuple[str, float]] = []  # (target, wall-clock time of the SIGKILL)
 
     # -- running ---------------------------------------------------------------------------------
     async def run(self) -> RunResult:
@@ -277,10 +278,27 @@ class ScenarioRunner:
             self.reporter.note(f"'{step.after_entry}' is in the journal of {inv_id}: SIGKILL the {target} now")
         kill = self.sandbox.kill_service if target == "service" else self.sandbox.kill_server
         await asyncio.to_thread(kill)
+        self.crashes.append((target, time.time()))
         self.reporter.note(f"💥 {target} killed (SIGKILL)")
         if step.restart_after is not None:
-            await asyncio.sleep(step.restart_after)
+            if step.of and target == "service":
+                await self._narrate_retries(step.of, step.restart_after)
+            else:
+                await asyncio.sleep(step.restart_after)
             await self._restart(target)
+
+    async def _narrate_retries(self, label: str, seconds: float) -> None:
+        """While the service is down, show what Restate does with the invocation: retries, the real error."""
+        inv_id = await self.invocation_id(label)
+        deadline = time.monotonic() + seconds
+        last = None
+        while time.monotonic() < deadline:
+            inv = await self.sql.invocation(inv_id) if inv_id else None
+            if inv is not None and inv.retry_count != last and inv.status == "backing-off":
+                last = inv.retry_count
+                error = (inv.last_failure or "").split(": ", 1)[-1][:90]
+                self.reporter.note(f"Restate retries {label}: {inv.status}, attempt {inv.retry_count}: {error}")
+            await asyncio.sleep(0.1)
 
     async def _restart(self, target: str) -> None:
         restart = self.sandbox.restart_service if target == "service" else self.sandbox.restart_server

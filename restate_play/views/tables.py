@@ -19,12 +19,13 @@ from restate_play.world.ledger import LedgerEntry
 
 def invocation_table(invocations: Iterable[Invocation], title: str = "Invocations") -> Table:
     table = Table(title=title, title_justify="left", expand=False, show_edge=False, pad_edge=False)
-    table.add_column("id", style="dim", no_wrap=True)
-    table.add_column("target", style="bold")
-    table.add_column("status")
-    table.add_column("journal", justify="right")
-    table.add_column("created", style="dim")
-    table.add_column("result / last failure")
+    # One line per invocation: on a narrow terminal cells are cut with "…" rather than wrapped.
+    table.add_column("id", style="dim", no_wrap=True, min_width=12)
+    table.add_column("target", style="bold", no_wrap=True, min_width=14)
+    table.add_column("status", no_wrap=True, min_width=9)
+    table.add_column("journal", justify="right", no_wrap=True)
+    table.add_column("created", style="dim", no_wrap=True)
+    table.add_column("result / last failure", no_wrap=True, overflow="ellipsis")
     for inv in invocations:
         outcome = inv.completion_failure or inv.last_failure or (inv.completion_result or "")
         table.add_row(

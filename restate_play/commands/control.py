@@ -1,0 +1,101 @@
+"""`restate-play kill|restart service|server`: crash or restart the sandbox of a running `serve`.
+
+The `serve` process owns its children (it must reap them, and its supervisor must know a crash
+was asked for), so the request goes to it: a small JSON file in its data directory plus SIGUSR1.
+`serve` acts and answers in a response file.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import time
+import uuid
+from pathlib import Path
+
+from restate_play.commands.common import RunningServe, print_json, running_serve, stdout_console
+from restate_play.errors import PlayError
+
+TARGETS = ("service", "server")
+
+
+def request_path(data_dir: Path) -> Path:
+    return data_dir / "control-request.json"
+
+
+def response_path(data_dir: Path) -> Path:
+    return data_dir / "control-response.json"
+
+
+def _serve_or_fail() -> RunningServe:
+    serve = running_serve()
+    if serve is None:
+        raise PlayError(
+            "No running `restate-play serve` found (no state file, or its process has exited).",
+            "Start one in another shell, e.g. `restate-play serve stateful-actors`, then try again.",
+        )
+    return serve
+
+
+def send_control(action: str, target: str, as_json: bool, timeout: float = 60.0) -> None:
+    if target not in TARGETS:
+        raise PlayError(
+            f"Unknown target '{target}'.", "Use `service` (the pattern's process) or `server` (restate-server)."
+        )
+    serve = _serve_or_fail()
+    req_id = uuid.uuid4().hex
+    tmp = request_path(serve.data_dir).with_suffix(".tmp")
+    tmp.write_text(json.dumps({"id": req_id, "action": action, "target": target}))
+    tmp.replace(request_path(serve.data_dir))
+    os.kill(serve.owner_pid, signal.SIGUSR1)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            answer = json.loads(response_path(serve.data_dir).read_text())
+        except (OSError, ValueError):
+            answer = {}
+        if answer.get("id") == req_id:
+            break
+        time.sleep(0.05)
+    else:
+        raise PlayError(f"`serve` (pid {serve.owner_pid}) did not answer within {timeout:.0f} s.")
+    if as_json:
+        print_json(answer)
+    elif answer.get("ok"):
+        stdout_console().print(answer["message"])
+    if not answer.get("ok"):
+        raise PlayError(answer.get("message", f"{action} {target} failed"))
+
+
+def handle_request(sandbox, data_dir: Path) -> str | None:
+    """Serve side: act on a pending request; returns a line for serve's log, or None."""
+    try:
+        req = json.loads(request_path(data_dir).read_text())
+        request_path(data_dir).unlink()
+    except (OSError, ValueError):
+        return None
+    action, target = req.get("action"), req.get("target")
+    answer = {"id": req.get("id"), "action": action, "target": target, "ok": True}
+    started = time.monotonic()
+    try:
+        if action == "kill":
+            pid = sandbox.service.pid if target == "service" else sandbox.server.pid
+            (sandbox.kill_service if target == "service" else sandbox.kill_server)()
+            answer["message"] = (
+                f"💥 {target} killed with SIGKILL (pid {pid}); `restate-play restart {target}` brings it back"
+            )
+        elif action == "restart":
+            took = (sandbox.restart_service if target == "service" else sandbox.restart_server)()
+            pid = sandbox.service.pid if target == "service" else sandbox.server.pid
+            answer["message"] = f"♻ {target} restarted in {took:.2f} s (pid {pid}); stuck invocations resumed"
+            answer["took"] = took
+        else:
+            raise PlayError(f"unknown action {action!r}")
+    except PlayError as err:
+        answer.update(ok=False, message=str(err))
+    answer["elapsed"] = time.monotonic() - started
+    tmp = response_path(data_dir).with_suffix(".tmp")
+    tmp.write_text(json.dumps(answer))
+    tmp.replace(response_path(data_dir))
+    return answer["message"]
