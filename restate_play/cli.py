@@ -250,6 +250,36 @@ for _action, _doc in (
     _control(_action, _doc)
 
 
+@app.command("crash-demo")
+@_friendly
+def crash_demo_command(
+    pattern: Annotated[str | None, typer.Argument(help="Pattern slug (default: sagas).")] = None,
+    at: Annotated[str | None, typer.Option("--at", help="Crash right after this journal entry is recorded, "
+                                                        "e.g. \"Book flight\".")] = None,
+    target: Annotated[str, typer.Option("--target", help="What to SIGKILL: service or server.")] = "service",
+    as_json: JsonOpt = False,
+    plain: Annotated[bool, typer.Option("--plain", help="Plain lines instead of the live dashboard.")] = False,
+) -> None:
+    """Narrated crash: SIGKILL mid-invocation, watch Restate retry, restart, and see the journal replay.
+
+    Shows which steps were replayed from the journal and which ran anew, and proves with the world
+    ledger that completed steps did not run again.
+    """
+    from restate_play.commands.common import print_json, stderr_console, stdout_console
+    from restate_play.commands.crash_demo import crash_demo, print_report
+
+    live = not as_json and not plain and sys.stdout.isatty()
+    mode = "json" if as_json else ("live" if live else "plain")
+    out = stdout_console(plain=mode == "plain")
+    err = stderr_console()
+    result, report = crash_demo(pattern, at, target, mode, out, status=lambda m: err.print(f"[dim]{m}[/]"))
+    if as_json:
+        print_json({**result.to_dict(), "replay": report.to_dict() if report else None})
+    else:
+        print_report(result, report, out)
+    raise typer.Exit(0 if result.passed else 1)
+
+
 Target = Annotated[str, typer.Argument(help="`service` (the pattern's process) or `server` (restate-server).")]
 
 

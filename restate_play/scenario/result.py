@@ -29,6 +29,7 @@ class RunResult:
     ledger: list[dict[str, Any]] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
     sandbox: dict[str, Any] = field(default_factory=dict)  # ports and pids, so callers can verify cleanup
+    crashes: list[dict[str, Any]] = field(default_factory=list)  # {"target", "at", "of", "restarted_at"}
     error: str | None = None
 
     @property
@@ -49,4 +50,5 @@ class RunResult:
             "ledger": self.ledger,
             "timings": {k: round(v, 4) for k, v in self.timings.items()},
             "sandbox": self.sandbox,
+            "crashes": self.crashes,
         }

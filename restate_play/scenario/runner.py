@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import re
 import time
@@ -70,7 +71,6 @@ class ScenarioRunner:
         self.labels: dict[str, Labelled] = {}
         self.result = RunResult(pattern, scenario.name, scenario.title)
         self._claimed: set[str] = set()
-        self.crashes: list[tuple[str, float]] = []  # (target, wall-clock time of the SIGKILL)
 
     # -- running ---------------------------------------------------------------------------------
     async def run(self) -> RunResult:
@@ -121,9 +121,14 @@ class ScenarioRunner:
             await self._eventually(step, self._check_invocation)
         elif action == "expect_invocations":
             await self._eventually(step, self._check_invocations)
+        elif action == "expect_spans":
+            await self._eventually(step, self._check_spans)
 
     # -- requests --------------------------------------------------------------------------------
     async def _requests(self, step: Step) -> None:
+        if len(step.requests) == 1 and step.requests[0].repeat > 1:
+            await self._repeat(step, step.requests[0])
+            return
         tasks = []
         before = 0
         for i, req in enumerate(step.requests):
@@ -158,6 +163,21 @@ class ScenarioRunner:
                     f"{got} were (answers: {bodies})",
                 )
             )
+
+    async def _repeat(self, step: Step, req: Request) -> None:
+        """Like a shell for-loop of curl lines: each request once the previous one was answered."""
+        for i in range(1, req.repeat + 1):
+            body = req.raw_body.replace("{i}", str(i)) if req.raw_body is not None else None
+            one = dataclasses.replace(req, raw_body=body, repeat=1)
+            resp = await self._send(one)
+            self.reporter.response(one, resp)
+            expect = req.expect
+            # One verdict for the loop: the first answer that breaks the expectation, else the last.
+            failed = expect is not None and expect.status is not None and resp.status != expect.status
+            if expect is not None and (failed or i == req.repeat):
+                self._check_response(step, f"{req.kind} {req.target} ({i} of {req.repeat})", expect, resp)
+            if failed:
+                return
 
     async def _count(self, req: Request) -> int:
         if req.via != "ingress":
@@ -222,6 +242,11 @@ class ScenarioRunner:
             got = (resp.json or {}).get("status") if isinstance(resp.json, dict) else None
             if got != expect.invocation_status:
                 problems.append(f"send status {got!r}, expected {expect.invocation_status!r}")
+        if expect.same_invocation_as is not None:
+            earlier = self.labels.get(expect.same_invocation_as)
+            first = earlier.invocation_id if earlier else None
+            if not first or resp.invocation_id != first:
+                problems.append(f"invocation {resp.invocation_id}, expected {first} ('{expect.same_invocation_as}')")
         wanted = []
         if expect.status is not None:
             wanted.append(str(expect.status))
@@ -231,6 +256,8 @@ class ScenarioRunner:
             wanted.append(f"…{expect.body_contains}…")
         if expect.invocation_status:
             wanted.append(expect.invocation_status)
+        if expect.same_invocation_as:
+            wanted.append(f"same invocation as '{expect.same_invocation_as}'")
         desc = f"{what} → {' '.join(wanted)}"
         self._record(
             Check(step.number, desc, not problems, "; ".join(problems) or f"got {resp.status} {resp.text[:120]}")
@@ -278,7 +305,8 @@ class ScenarioRunner:
             self.reporter.note(f"'{step.after_entry}' is in the journal of {inv_id}: SIGKILL the {target} now")
         kill = self.sandbox.kill_service if target == "service" else self.sandbox.kill_server
         await asyncio.to_thread(kill)
-        self.crashes.append((target, time.time()))
+        crash = {"target": target, "at": time.time(), "of": step.of, "after_entry": step.after_entry}
+        self.result.crashes.append(crash)
         self.reporter.note(f"💥 {target} killed (SIGKILL)")
         if step.restart_after is not None:
             if step.of and target == "service":
@@ -303,6 +331,10 @@ class ScenarioRunner:
     async def _restart(self, target: str) -> None:
         restart = self.sandbox.restart_service if target == "service" else self.sandbox.restart_server
         took = await asyncio.to_thread(restart)
+        for crash in reversed(self.result.crashes):
+            if crash["target"] == target and "restarted_at" not in crash:
+                crash["restarted_at"] = time.time()
+                break
         self.reporter.note(f"♻ {target} restarted in {took:.2f} s")
         self.result.timings[f"restart_{target}"] = took
 
@@ -405,9 +437,19 @@ class ScenarioRunner:
             seen = [e.action for e in entries if e.action in set(order) and e.matches(e.action, **where)]
             desc = f"world ledger{cond}: " + " → ".join(order)
             return desc, seen == order, "saw " + (" → ".join(seen) or "nothing")
+        if "field" in args:
+            got = [e.args.get(args["field"]) for e in entries if e.matches(args["action"], **where)]
+            if args.get("flat"):
+                got = [v for value in got for v in (value if isinstance(value, list) else [value])]
+            shown = json.dumps(args["values"])
+            desc = f"world ledger: {args['action']}{cond} {args['field']} = {shown[:120]}"
+            return desc, got == args["values"], "saw " + json.dumps(got)[:400]
         n = sum(1 for e in entries if e.matches(args["action"], **where))
         if "count" in args:
             return f"world ledger: {args['action']}{cond} happened {args['count']}×", n == args["count"], f"{n}×"
+        if "at_most" in args:
+            low, high = args.get("at_least", 0), args["at_most"]
+            return f"world ledger: {args['action']}{cond} happened {low}–{high}×", low <= n <= high, f"{n}×"
         return (f"world ledger: {args['action']}{cond} happened ≥ {args['at_least']}×", n >= args["at_least"], f"{n}×")
 
     async def _check_journal(self, args: dict[str, Any]) -> tuple[str, bool, str]:
@@ -449,12 +491,54 @@ class ScenarioRunner:
         rows = await self.sql.invocations(f"target = {sql_str(args['target'])}", limit=1000)
         if "status" in args:
             rows = [r for r in rows if r.status == args["status"]]
-        cond = f" {args['status']}" if "status" in args else ""
+        if "result" in args:
+            rows = [r for r in rows if r.completion_result == args["result"]]
+        cond = "".join(f" {args[k]}" for k in ("status", "result") if k in args)
         return (
             f"{args['count']}{cond} invocation(s) of {args['target']}",
             len(rows) == args["count"],
             f"{len(rows)} found",
         )
+
+    async def _check_spans(self, args: dict[str, Any]) -> tuple[str, bool, str]:
+        """Time spans in the ledger (start → end action, paired by one argument): did they overlap?"""
+        entries = ledger.read(self.sandbox.ledger_path)
+        where, by = args.get("where") or {}, args["by"]
+        spans: dict[Any, list[float]] = {}
+        for e in entries:
+            if e.matches(args["start"], **where) and e.args.get(by) not in spans:
+                spans[e.args.get(by)] = [e.ts]
+            elif e.matches(args["end"], **where) and len(spans.get(e.args.get(by), [])) == 1:
+                spans[e.args.get(by)].append(e.ts)
+        done = {k: v for k, v in spans.items() if len(v) == 2}
+        wanted, problems = [], []
+        if "count" in args:
+            wanted.append(f"{args['count']} spans")
+            if len(done) != args["count"]:
+                problems.append(f"{len(done)} complete spans")
+        detail = ", ".join(f"{k} {end - start:.2f} s" for k, (start, end) in done.items()) or "no spans"
+        if done:
+            first = min(start for start, _ in done.values())
+            last_start = max(start for start, _ in done.values())
+            first_end = min(end for _, end in done.values())
+            wall = max(end for _, end in done.values()) - first
+            total = sum(end - start for start, end in done.values())
+            detail += f"; wall {wall:.2f} s, sum {total:.2f} s"
+            if args.get("concurrent") is True:
+                wanted.append("all running at once")
+                if last_start >= first_end:
+                    problems.append(f"the last started {last_start - first_end:.2f} s after the first ended")
+            elif args.get("concurrent") is False:
+                wanted.append("one after the other")
+                ordered = sorted(done.values())
+                if any(b[0] < a[1] for a, b in zip(ordered, ordered[1:], strict=False)):
+                    problems.append("some overlap")
+            if "max_ratio" in args:
+                wanted.append(f"wall ≤ {args['max_ratio']} × sum")
+                if total <= 0 or wall / total > args["max_ratio"]:
+                    problems.append(f"wall = {wall / total if total else 0:.2f} × sum")
+        desc = f"world ledger spans {args['start']} → {args['end']} by {by}: " + ", ".join(wanted)
+        return desc, bool(done) and not problems, "; ".join(problems + [detail])
 
     def _record(self, check: Check) -> None:
         self.result.checks.append(check)

@@ -1,0 +1,93 @@
+"""`restate-play crash-demo`: kill the service (or the server) mid-invocation and watch recovery."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import replace
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from restate_play.commands.run import play, print_summary, sandbox_options, scenario_path
+from restate_play.errors import PlayError
+from restate_play.paths import scenarios_dir
+from restate_play.patterns.catalog import PATTERNS, get_pattern
+from restate_play.sandbox.sandbox import Sandbox
+from restate_play.scenario.model import load
+from restate_play.scenario.replay import ReplayReport, analyse
+from restate_play.scenario.result import RunResult
+
+DEFAULT_PATTERN = "sagas"  # the clearest story: bookings made, a crash, none made twice
+
+
+def patterns_with_demo() -> list[str]:
+    return [p.slug for p in PATTERNS if (scenarios_dir() / f"{p.slug}.crash.toml").exists()]
+
+
+def crash_demo(
+    slug: str | None, at: str | None, target: str, mode: str, out: Console, status
+) -> tuple[RunResult, ReplayReport | None]:
+    slug = slug or DEFAULT_PATTERN
+    pattern = get_pattern(slug)
+    if slug not in patterns_with_demo():
+        raise PlayError(
+            f"The pattern '{slug}' has no crash demo yet.", "Crash demos exist for: " + ", ".join(patterns_with_demo())
+        )
+    if target not in ("service", "server"):
+        raise PlayError(f"Unknown target '{target}'.", "Use --target service or --target server.")
+    scenario = load(scenario_path(pattern, f"{slug}.crash"))
+    steps = []
+    for step in scenario.steps:
+        if step.action == "crash":
+            step = replace(step, target=target, after_entry=at or step.after_entry)
+            if target == "server":
+                step = replace(
+                    step,
+                    say=f"SIGKILL restate-server right after '{step.after_entry}' is in the journal; "
+                    f"restart it on the same data {step.restart_after} s later",
+                )
+            elif at:
+                step = replace(
+                    step,
+                    say=f"SIGKILL the service right after '{at}' is in the journal; "
+                    f"restart it {step.restart_after} s later",
+                )
+        steps.append(step)
+    scenario = replace(scenario, steps=steps)
+    with Sandbox(pattern, sandbox_options(pattern, scenario, None, None), status=status) as sandbox:
+        result = asyncio.run(play(sandbox, scenario, pattern, mode, out))
+    report = analyse(result.to_dict(), step_number=len(steps) + 1)
+    if report:
+        result.checks.extend(report.checks)
+    return result, report
+
+
+def print_report(result: RunResult, report: ReplayReport | None, out: Console) -> None:
+    print_summary(result, out)
+    if report is None:
+        out.print(Text("No crash happened, so there is no replay to report.", style="yellow"))
+        return
+    out.rule(f"Replay after the {report.target} crash")
+    table = Table(show_edge=False, pad_edge=False)
+    table.add_column("journal step")
+    table.add_column("after the restart")
+    for step in report.steps:
+        if step["journaled_before_crash"]:
+            table.add_row(
+                step["name"], Text("replayed from the journal: its recorded result was reused", style="green")
+            )
+        else:
+            table.add_row(step["name"], Text("executed after the restart", style="cyan"))
+    out.print(table)
+    for row in report.exactly_once:
+        out.print(Text(f"✔ {row['action']} ran {row['runs']}× in the outside world (exactly once)", style="green"))
+    for row in report.at_least_once:
+        out.print(
+            Text(
+                f"↻ {row['action']} ran {row['runs']}×: the crash hit while it was under way, before its result was "
+                "journaled, so the retry ran it again (at-least-once). An idempotency key at the provider makes "
+                "that harmless.",
+                style="yellow",
+            )
+        )
