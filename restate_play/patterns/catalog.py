@@ -68,7 +68,7 @@ PATTERNS: tuple[Pattern, ...] = (
         "(Delayed) Message Queue",
         COMMUNICATION,
         "Restate as a queue: send (delayed) tasks, deduplicated, results fetched later.",
-        ("AsyncTaskWorker",),
+        ("asyncTaskWorker",),
     ),
     Pattern(
         "webhook-callbacks",

@@ -57,6 +57,7 @@ class Expect:
     has_body: bool = False
     body_contains: str | None = None
     invocation_status: str | None = None  # send: "Accepted" | "PreviouslyAccepted"
+    same_invocation_as: str | None = None  # the answer names the invocation of this earlier label
 
 
 @dataclass
@@ -146,13 +147,14 @@ def _expect(ctx: _Ctx, raw: Any, name: str = "expect") -> Expect | None:
     if not isinstance(raw, dict):
         raise ctx.fail(name, "a table like { status = 200, body = ... }", raw)
     sub = _Ctx(ctx.path, ctx.step, ctx.action)
-    _check_keys(sub, raw, {"status", "body", "body_contains", "invocation_status"})
+    _check_keys(sub, raw, {"status", "body", "body_contains", "invocation_status", "same_invocation_as"})
     return Expect(
         status=_typed(sub, raw, "status", int, "an HTTP status code (integer)"),
         body=raw.get("body"),
         has_body="body" in raw,
         body_contains=_typed(sub, raw, "body_contains", str, "a string"),
         invocation_status=_typed(sub, raw, "invocation_status", str, "'Accepted' or 'PreviouslyAccepted'"),
+        same_invocation_as=_typed(sub, raw, "same_invocation_as", str, "the label ('as') of an earlier request"),
     )
 
 
@@ -367,6 +369,12 @@ def load(path: Path) -> Scenario:
             raise _Ctx(path, step.number, step.action).fail(
                 "of", "the label ('as') of a request in an earlier step", ref
             )
+        for expect in [r.expect for r in step.requests] + [step.expect]:
+            same = expect.same_invocation_as if expect else None
+            if same and (same not in labels or any(r.label == same for r in step.requests)):
+                raise _Ctx(path, step.number, step.action).fail(
+                    "same_invocation_as", "the label ('as') of a request in an earlier step", same
+                )
     return Scenario(
         path,
         title,
