@@ -178,7 +178,7 @@ PATTERNS: tuple[Pattern, ...] = (
         "Durable Promises as a Service",
         COORDINATION,
         "Promises identified by id, awaited from anywhere, completed exactly once.",
-        ("durablePromiseServer",),
+        ("durablePromiseServer", "durablePromise"),
     ),
     Pattern(
         "priority-queue",
