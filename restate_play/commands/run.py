@@ -106,6 +106,8 @@ def sandbox_options(
         env["RESTATE_PLAY_FAULTS"] = json.dumps(scenario.faults)
     if scenario.latency:
         env["RESTATE_PLAY_LATENCY"] = json.dumps(scenario.latency)
+    if scenario.durations:
+        env["RESTATE_PLAY_DURATIONS"] = json.dumps(scenario.durations)
     scale = time_scale if time_scale is not None else (scenario.time_scale or DEFAULT_TIME_SCALE)
     # Free ports everywhere (the client app's too): a run never collides with a `serve` or a test.
     client_ports = tuple(free_ports(len(pattern.client_ports))) if pattern.client_ports else ()

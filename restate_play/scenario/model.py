@@ -104,6 +104,7 @@ class Scenario:
     faults: dict[str, float] = field(default_factory=dict)
     latency: dict[str, float] = field(default_factory=dict)
     env: dict[str, str] = field(default_factory=dict)
+    durations: dict[str, float] = field(default_factory=dict)  # [world.durations]: named waits pinned
 
     @property
     def name(self) -> str:
@@ -295,7 +296,7 @@ def _validate_expectation(ctx: _Ctx, action: str, args: dict) -> None:
         if "absent" in args and not isinstance(args["absent"], list):
             raise ctx.fail("absent", "a list of state keys that must not exist", args["absent"])
     elif action == "expect_ledger":
-        _check_keys(ctx, args, {"action", "count", "at_least", "where", "order"})
+        _check_keys(ctx, args, {"action", "count", "at_least", "where", "order", "at_most"})
         if "order" in args and ("count" in args or "at_least" in args):
             raise ctx.fail("order", "either 'order' or 'count'/'at_least', not both")
         if "order" in args:
@@ -304,9 +305,11 @@ def _validate_expectation(ctx: _Ctx, action: str, args: dict) -> None:
         else:
             if not isinstance(args.get("action"), str):
                 raise ctx.fail("action", "a ledger action name, like 'flight.book'", args.get("action"))
-            if "count" not in args and "at_least" not in args:
+            if "count" not in args and "at_least" not in args and "at_most" not in args:
                 raise ctx.fail("count", "'count' (exact) or 'at_least'")
-        for f in ("count", "at_least"):
+        if "at_most" in args and ("count" in args or "order" in args):
+            raise ctx.fail("at_most", "'at_most' alone or with 'at_least', not with 'count' or 'order'")
+        for f in ("count", "at_least", "at_most"):
             if f in args and (not isinstance(args[f], int) or isinstance(args[f], bool)):
                 raise ctx.fail(f, "an integer", args[f])
         if "where" in args and not isinstance(args["where"], dict):
@@ -347,13 +350,18 @@ def load(path: Path) -> Scenario:
     description = _typed(ctx, data, "description", str, "a string", "")
     time_scale = _typed(ctx, data, "time_scale", (int, float), "a number (1.0 = the document's real durations)")
     world = _typed(ctx, data, "world", dict, "a table", {})
-    _check_keys(_Ctx(path), world, {"faults", "latency"})
+    _check_keys(_Ctx(path), world, {"faults", "latency", "durations"})
     faults = world.get("faults", {})
     if not isinstance(faults, dict) or not all(isinstance(v, int | float) for v in faults.values()):
         raise ctx.fail("world.faults", "a table of fault point → count (int) or probability (float)", faults)
     latency = world.get("latency", {})
     if not isinstance(latency, dict) or not all(isinstance(v, int | float) for v in latency.values()):
         raise ctx.fail("world.latency", "a table of point → seconds", latency)
+    durations = world.get("durations", {})
+    if not isinstance(durations, dict) or not all(
+        isinstance(v, int | float) and not isinstance(v, bool) and v >= 0 for v in durations.values()
+    ):
+        raise ctx.fail("world.durations", "a table of named wait → seconds (a number ≥ 0)", durations)
     env = _typed(ctx, data, "env", dict, "a table of environment variables", {})
     steps_raw = data.get("step")
     if not isinstance(steps_raw, list) or not steps_raw:
@@ -384,4 +392,5 @@ def load(path: Path) -> Scenario:
         dict(faults),
         dict(latency),
         {str(k): str(v) for k, v in env.items()},
+        durations={str(k): float(v) for k, v in durations.items()},
     )

@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from datetime import timedelta
 
@@ -19,5 +20,23 @@ def scale() -> float:
         return 1.0
 
 
-def scaled(duration: timedelta) -> timedelta:
-    return duration * scale()
+def scaled(duration: timedelta, name: str | None = None) -> timedelta:
+    """The document's `duration` at this run's time scale, unless a scenario pinned the wait `name`."""
+    pinned = pinned_seconds(name) if name else None
+    return timedelta(seconds=pinned) if pinned is not None else duration * scale()
+
+
+DURATIONS_ENV_VAR = "RESTATE_PLAY_DURATIONS"
+
+
+def pinned_seconds(name: str) -> float | None:
+    """Seconds a scenario's [world.durations] gives the named wait (RESTATE_PLAY_DURATIONS, JSON).
+
+    One scale cannot show every story: a 10 s reminder and a 24 h expiry keep their 1:8640 ratio at any
+    scale, so a scenario that wants to reach the expiry pins that one wait to a few seconds.
+    """
+    try:
+        value = json.loads(os.environ.get(DURATIONS_ENV_VAR) or "{}").get(name)
+    except (ValueError, AttributeError):
+        return None
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
