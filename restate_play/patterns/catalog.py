@@ -75,7 +75,8 @@ PATTERNS: tuple[Pattern, ...] = (
         "Webhook Callbacks",
         COMMUNICATION,
         "Point a payment provider's webhooks at a handler: durable, exactly-once event processing.",
-        ("WebhookCallbackRouter",),
+        ("WebhookCallbackRouter", "PaymentTracker"),
+        client_ports=(4242,),  # the emulated payment provider's test API (like `stripe trigger`)
     ),
     Pattern(
         "database",
