@@ -33,6 +33,10 @@ inv_app = typer.Typer(
 )
 app.add_typer(state_app, name="state")
 app.add_typer(inv_app, name="invocations")
+db_app = typer.Typer(
+    help="Query the pattern's PostgreSQL, as the Database document's psql lines do.", no_args_is_help=True
+)
+app.add_typer(db_app, name="db")
 
 AdminUrl = Annotated[
     str | None,
@@ -90,6 +94,9 @@ def run(
         Path | None,
         typer.Option("--data-dir", help="Keep the sandbox's data (Restate, ledger, logs) in this directory."),
     ] = None,
+    database_url: Annotated[
+        str | None, typer.Option("--database-url", help="Use this PostgreSQL instead of starting one (database).")
+    ] = None,
 ) -> None:
     """Run a pattern's scenario on a fresh sandbox, live, and check what the pattern promises.
 
@@ -98,6 +105,10 @@ def run(
     from restate_play.commands.common import stderr_console, stdout_console
     from restate_play.commands.run import print_summary, run_pattern
 
+    if database_url:  # read by the PostgreSQL component: use this database, start none
+        import os
+
+        os.environ["RESTATE_PLAY_DATABASE_URL"] = database_url
     live = not as_json and not plain and sys.stdout.isatty()
     mode = "json" if as_json else ("live" if live else "plain")
     out = stdout_console(plain=mode == "plain")
@@ -136,6 +147,10 @@ def serve(
         Path | None, typer.Option("--data-dir", help="Keep Restate's data here (survives restarts of `serve`).")
     ] = None,
     time_scale: Annotated[float, typer.Option("--time-scale", help="1.0 keeps the document's real durations.")] = 1.0,
+    database_url: Annotated[
+        str | None, typer.Option("--database-url", help="Use this PostgreSQL instead of starting one (database).")
+    ] = None,
+    db_port: Annotated[int, typer.Option("--db-port", help="Port of the PostgreSQL it starts (database).")] = 5432,
 ) -> None:
     """Start a pattern's sandbox and keep it up, so the source document's curl lines work verbatim.
 
@@ -152,6 +167,8 @@ def serve(
         tuple(client_port) if client_port else None,
         data_dir,
         time_scale,
+        database_url=database_url,
+        db_port=db_port,
     )
 
 
@@ -166,6 +183,36 @@ def setup() -> None:
     err = stderr_console()
     path = ensure_binary(lambda m: err.print(m))
     print(f"restate-server {RESTATE_SERVER_VERSION}: {path}")
+
+
+@app.command()
+@_friendly
+def tutorial(
+    chapter: Annotated[
+        str | None, typer.Option("--chapter", "-c", help="Play this chapter (see --list), e.g. sagas.")
+    ] = None,
+    list_: Annotated[bool, typer.Option("--list", help="The chapters, with your progress.")] = False,
+    reset: Annotated[bool, typer.Option("--reset", help="Forget your progress.")] = False,
+    answers: Annotated[
+        str | None,
+        typer.Option("--answers", help="Script the predictions, one per question: choice numbers or letters, '2,b,1'."),
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Guided tutorial: learn durable execution step by step, on a real restate-server.
+
+    Each step explains, shows the handler's code, asks you to predict, plays it live, and checks.
+    Progress is kept between runs; with no option it picks up where you left off.
+    """
+    from restate_play.commands.common import stdout_console
+    from restate_play.commands.tutorial import list_chapters, reset_progress, run_tutorial
+
+    if reset:
+        reset_progress(stdout_console())
+    if list_:
+        list_chapters(as_json, stdout_console())
+    if not (reset or list_):
+        run_tutorial(chapter, answers)
 
 
 @state_app.command("get")
@@ -280,6 +327,37 @@ def crash_demo_command(
     raise typer.Exit(0 if result.passed else 1)
 
 
+@app.command()
+@_friendly
+def chaos(
+    pattern: Annotated[str, typer.Argument(help="Pattern slug (see which have chaos traffic in the README).")],
+    requests: Annotated[int, typer.Option("--requests", help="How many requests to send.")] = 300,
+    concurrency: Annotated[int, typer.Option("--concurrency", help="Requests in flight at once.")] = 16,
+    kills: Annotated[int, typer.Option("--kills", help="How many SIGKILLs during the traffic.")] = 10,
+    seed: Annotated[int, typer.Option("--seed", help="Same seed, same traffic and kill points.")] = 7,
+    target: Annotated[str, typer.Option("--target", help="What to kill: service, server or both.")] = "both",
+    no_idempotency: Annotated[bool, typer.Option("--no-idempotency", help="Send without idempotency keys, to "
+                                                                         "watch an invariant break.")] = False,
+    time_scale: Annotated[float, typer.Option("--time-scale", help="Scale the pattern's waits.")] = 0.02,
+    as_json: JsonOpt = False,
+) -> None:
+    """Concurrent traffic plus random SIGKILLs of the service and the server, then the pattern's invariants.
+
+    Exit code 0 when every invariant held, 1 when one was violated.
+    """
+    from restate_play.commands.chaos import print_chaos, run_chaos
+    from restate_play.commands.common import print_json, stderr_console, stdout_console
+
+    err = stderr_console()
+    report = run_chaos(pattern, requests, concurrency, kills, seed, target, not no_idempotency, time_scale,
+                       note=lambda m: err.print(m), status=lambda m: err.print(f"[dim]{m}[/]"))
+    if as_json:
+        print_json(report)
+    else:
+        print_chaos(report, stdout_console())
+    raise typer.Exit(0 if report["passed"] else 1)
+
+
 Target = Annotated[str, typer.Argument(help="`service` (the pattern's process) or `server` (restate-server).")]
 
 
@@ -299,6 +377,25 @@ def restart(target: Target, as_json: JsonOpt = False) -> None:
     from restate_play.commands.control import send_control
 
     send_control("restart", target, as_json)
+
+
+@db_app.command("sql")
+@_friendly
+def db_sql(
+    query: Annotated[str, typer.Argument(help="One SQL statement, e.g. \"SELECT * FROM users\".")],
+    database_url: Annotated[
+        str | None,
+        typer.Option("--database-url", help="PostgreSQL URL (default: the running `serve database`'s database)."),
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Run one SQL statement on the database and show the result as a table.
+
+    Errors (syntax, unknown table…) are reported and change nothing: each statement runs on its own.
+    """
+    from restate_play.commands.db import run_sql_command
+
+    run_sql_command(query, database_url, as_json)
 
 
 def _terminate(_signum, _frame) -> None:

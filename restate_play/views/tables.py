@@ -88,5 +88,5 @@ def checks_table(checks: Iterable[Check], title: str = "Expectations") -> Table:
     table.add_column("observed", style="dim")
     for c in checks:
         mark = Text("✔", style="green bold") if c.passed else Text("✘", style="red bold")
-        table.add_row(mark, str(c.step), c.description, short(c.detail, 70))
+        table.add_row(mark, str(c.step), Text(c.description), Text(short(c.detail, 70)))  # no markup in user text
     return table

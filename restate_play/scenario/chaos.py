@@ -1,0 +1,401 @@
+"""Chaos runs: a pattern's traffic at scale, random SIGKILLs of the service and the server, then
+the pattern's invariants checked on responses, ledger and state. Reproducible with a seed.
+
+Each pattern opts in with `scenarios/<slug>.chaos.toml`:
+
+    title = "…"
+    keys = 12                      # how many objects / customers the traffic spreads over
+    invariants = ["one-winner-per-product", "winner-repeats-get-true"]
+
+The traffic generator and the invariants are code, registered below by pattern slug and name.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+import tomllib
+from collections import Counter, defaultdict
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from restate_play.errors import PlayError
+from restate_play.restate.introspection import Introspection
+from restate_play.scenario.result import Check
+from restate_play.world.ledger import LedgerEntry
+
+
+@dataclass
+class ChaosRequest:
+    n: int
+    target: str
+    body: Any = None
+    idempotency_key: str | None = None
+    key: str = ""  # the object / customer it concerns, for invariants
+    meta: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class ChaosOutcome:
+    request: ChaosRequest
+    status: int | None = None
+    body: Any = None
+    attempts: int = 0  # HTTP attempts by the client (retries after connection errors)
+    done_at: float = 0.0
+
+
+@dataclass
+class ChaosSpec:
+    path: Path
+    title: str
+    keys: int
+    invariants: list[str]
+
+
+@dataclass
+class Evidence:
+    outcomes: list[ChaosOutcome]
+    ledger: list[LedgerEntry]
+    sql: Introspection
+    services: tuple[str, ...]
+
+
+Generator = Callable[[random.Random, int, int, bool], ChaosRequest]
+Invariant = Callable[[Evidence], Awaitable[Check]]
+
+
+def load_spec(path: Path) -> ChaosSpec:
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as err:
+        raise PlayError(f"No chaos traffic for this pattern ({path.name} is missing).") from err
+    except tomllib.TOMLDecodeError as err:
+        raise PlayError(f"{path.name}: not valid TOML: {err}") from err
+    invariants = data.get("invariants")
+    if not isinstance(invariants, list) or not invariants:
+        raise PlayError(f"{path.name}: field 'invariants': expected a non-empty list of invariant names.")
+    slug = path.name.removesuffix(".chaos.toml")
+    unknown = [i for i in invariants if (slug, i) not in INVARIANTS]
+    if unknown:
+        known = sorted(name for s, name in INVARIANTS if s == slug)
+        raise PlayError(f"{path.name}: unknown invariant(s) {', '.join(unknown)}.", f"Known: {', '.join(known)}")
+    keys = data.get("keys", 8)
+    if not isinstance(keys, int) or keys < 1:
+        raise PlayError(f"{path.name}: field 'keys': expected a positive integer, got {keys!r}.")
+    return ChaosSpec(path, str(data.get("title", slug)), keys, list(invariants))
+
+
+# -- traffic generators ----------------------------------------------------------------------------
+
+
+def _durable_rpc(rng: random.Random, n: int, keys: int, idempotent: bool) -> ChaosRequest:
+    product = f"p{rng.randrange(keys)}"
+    reservation = f"{product}-r{rng.randrange(4)}"  # few reservation ids per product: repeats happen
+    return ChaosRequest(
+        n,
+        f"product/{product}/reserve",
+        None,
+        reservation if idempotent else None,
+        product,
+        {"reservation": reservation},
+    )
+
+
+def _sagas(rng: random.Random, n: int, keys: int, idempotent: bool) -> ChaosRequest:
+    customer = f"c{n}"
+    arrival = "2024-12-16" if rng.random() < 0.3 else "2025-02-01"  # the fully booked date, sometimes
+    body = {
+        "customerId": customer,
+        "flights": {"flightId": f"F{n}", "passengerName": "Chaos Monkey"},
+        "car": {"pickupLocation": "Airport", "rentalDate": arrival},
+        "hotel": {"arrivalDate": arrival, "departureDate": "2025-02-05"},
+    }
+    return ChaosRequest(n, "BookingWorkflow/run", body, f"trip-{n}" if idempotent else None, customer)
+
+
+def _stateful_actors(rng: random.Random, n: int, keys: int, idempotent: bool) -> ChaosRequest:
+    machine = f"m{rng.randrange(keys)}"
+    handler = rng.choice(["setUp", "tearDown"])
+    return ChaosRequest(
+        n,
+        f"machineOperator/{machine}/{handler}",
+        None,
+        f"op-{n}" if idempotent else None,
+        machine,
+        {"handler": handler},
+    )
+
+
+GENERATORS: dict[str, Generator] = {
+    "durable-rpc": _durable_rpc,
+    "sagas": _sagas,
+    "stateful-actors": _stateful_actors,
+}
+
+
+# -- invariants ------------------------------------------------------------------------------------
+
+INVARIANTS: dict[tuple[str, str], Invariant] = {}
+
+
+def invariant(slug: str, name: str):
+    def register(fn: Invariant) -> Invariant:
+        INVARIANTS[(slug, name)] = fn
+        return fn
+
+    return register
+
+
+@invariant("durable-rpc", "one-winner-per-product")
+async def _one_winner(ev: Evidence) -> Check:
+    winners: dict[str, set[str]] = defaultdict(set)
+    for o in ev.outcomes:
+        if o.status == 200 and o.body is True:
+            winners[o.request.key].add(o.request.meta["reservation"])
+    bad = {p: sorted(w) for p, w in winners.items() if len(w) > 1}
+    return Check(
+        0,
+        "per product, exactly one reservation wins",
+        not bad,
+        f"products with several winners: {bad}" if bad else f"{len(winners)} products, one winner each",
+    )
+
+
+@invariant("durable-rpc", "winner-repeats-get-true")
+async def _winner_repeats(ev: Evidence) -> Check:
+    answers: dict[tuple[str, str], set[Any]] = defaultdict(set)
+    for o in ev.outcomes:
+        if o.status == 200:
+            answers[(o.request.key, o.request.meta["reservation"])].add(o.body)
+    mixed = sorted(f"{p}/{r}" for (p, r), got in answers.items() if len(got) > 1)
+    return Check(
+        0,
+        "every repeat of a reservation gets the same answer (the winner always true)",
+        not mixed,
+        f"mixed answers for {mixed[:5]}" if mixed else f"{len(answers)} reservations consistent",
+    )
+
+
+@invariant("sagas", "all-or-nothing")
+async def _all_or_nothing(ev: Evidence) -> Check:
+    per_customer: dict[str, Counter[str]] = defaultdict(Counter)
+    for e in ev.ledger:
+        if "customer" in e.args:
+            per_customer[e.args["customer"]][e.action] += 1
+    broken = []
+    for customer, seen in per_customer.items():
+        booked = {a.split(".")[0] for a in seen if a.endswith(".book")}
+        cancelled = {a.split(".")[0] for a in seen if a.endswith(".cancel")}
+        kept = booked == {"flight", "car", "hotel"} and not cancelled
+        compensated = bool(cancelled) and booked <= cancelled
+        if not (kept or compensated):
+            broken.append(customer)
+    return Check(
+        0,
+        "every booking fully kept or fully compensated (ledger)",
+        not broken,
+        f"half-done: {broken[:5]}" if broken else f"{len(per_customer)} trips consistent",
+    )
+
+
+@invariant("sagas", "one-saga-per-trip")
+async def _one_saga(ev: Evidence) -> Check:
+    invocations: dict[str, set[str]] = defaultdict(set)
+    for e in ev.ledger:
+        if e.action == "flight.book" and e.invocation:
+            invocations[e.args["customer"]].add(e.invocation)
+    doubled = sorted(c for c, ids in invocations.items() if len(ids) > 1)
+    return Check(
+        0,
+        "each trip ran as one saga, however often the client retried",
+        not doubled,
+        f"trips booked by several invocations: {doubled[:5]}" if doubled else f"{len(invocations)} trips",
+    )
+
+
+@invariant("stateful-actors", "transitions-in-order")
+async def _transitions(ev: Evidence) -> Check:
+    per_machine: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    for e in ev.ledger:
+        if e.action in ("machine.begin", "machine.done"):
+            step = (e.action, e.args["to"])
+            seq = per_machine[e.args["machine"]]
+            if seq and seq[-1] == step and e.action == "machine.begin":
+                continue  # a begin repeated after a crash before it was journaled: at-least-once
+            seq.append(step)
+    broken = []
+    for machine, seq in per_machine.items():
+        for i, (action, to) in enumerate(seq):
+            expected = "machine.begin" if i % 2 == 0 else "machine.done"
+            if action != expected or (action == "machine.done" and seq[i - 1][1] != to):
+                broken.append(machine)
+                break
+    return Check(
+        0,
+        "per machine, transitions never interleave (begin/done pairs in order)",
+        not broken,
+        f"interleaved: {broken[:5]}" if broken else f"{len(per_machine)} machines",
+    )
+
+
+@invariant("stateful-actors", "state-matches-last-transition")
+async def _state_matches(ev: Evidence) -> Check:
+    last: dict[str, str] = {}
+    for e in ev.ledger:
+        if e.action == "machine.done":
+            last[e.args["machine"]] = e.args["to"]
+    state = {s.key: s.value for s in await ev.sql.state("machineOperator") if s.name == "state"}
+    wrong = {m: (state.get(m), f'"{to}"') for m, to in last.items() if state.get(m) != f'"{to}"'}
+    return Check(
+        0,
+        "each machine's state is the target of its last completed transition",
+        not wrong,
+        f"state vs last transition: {wrong}" if wrong else f"{len(last)} machines",
+    )
+
+
+# -- the run ---------------------------------------------------------------------------------------
+
+
+@dataclass
+class ChaosStats:
+    requests: int = 0
+    completed: int = 0
+    client_retries: int = 0
+    kills: list[dict[str, Any]] = field(default_factory=list)
+    duration: float = 0.0
+
+    @property
+    def throughput(self) -> float:
+        return self.completed / self.duration if self.duration else 0.0
+
+
+async def drive(
+    slug: str,
+    spec: ChaosSpec,
+    ingress_url: str,
+    kill: Callable[[str], Awaitable[float]],
+    *,
+    requests: int,
+    concurrency: int,
+    kills: int,
+    seed: int,
+    targets: tuple[str, ...],
+    idempotent: bool,
+    note: Callable[[str], None],
+) -> tuple[list[ChaosOutcome], ChaosStats]:
+    """Send the traffic; meanwhile SIGKILL and restart parts at seeded moments (by progress)."""
+    rng = random.Random(seed)
+    generator = GENERATORS[slug]
+    plan = [generator(rng, n, spec.keys, idempotent) for n in range(requests)]
+    # Kill j is triggered when a seeded request index starts: a seed replays the same story, and
+    # every kill lands while requests are in flight.
+    span = requests / (kills + 1)
+    kill_points: dict[int, str] = {}
+    for j in range(kills):
+        index = int(span * (j + 1) + rng.uniform(-0.3, 0.3) * span)
+        while index in kill_points:
+            index += 1
+        kill_points[index] = rng.choice(targets)
+    stats = ChaosStats(requests=requests)
+    outcomes: list[ChaosOutcome] = []
+    sem = asyncio.Semaphore(concurrency)
+    last_kill: asyncio.Task[None] | None = None
+    t0 = time.monotonic()
+
+    async def kill_and_restart(target: str) -> None:
+        at, answered = time.monotonic() - t0, stats.completed
+        took = await kill(target)
+        stats.kills.append(
+            {"target": target, "at": round(at, 3), "after_requests": answered, "restart_took": round(took, 3)}
+        )
+        note(f"💥 SIGKILL {target} after {answered} answers; back in {took:.2f} s")
+
+    async def start_kill(target: str) -> None:
+        nonlocal last_kill
+        if last_kill is not None:
+            await last_kill  # one crash at a time: the previous part must be back first
+        last_kill = asyncio.create_task(kill_and_restart(target))
+
+    async with httpx.AsyncClient(
+        timeout=httpx.Timeout(60.0, connect=2.0), limits=httpx.Limits(max_connections=concurrency * 2)
+    ) as http:
+
+        async def one(req: ChaosRequest) -> None:
+            outcome = ChaosOutcome(req)
+            headers = {"idempotency-key": req.idempotency_key} if req.idempotency_key else {}
+            async with sem:
+                if req.n in kill_points:
+                    await start_kill(kill_points[req.n])
+                deadline = time.monotonic() + 120
+                while time.monotonic() < deadline:
+                    outcome.attempts += 1
+                    try:
+                        resp = await http.post(f"{ingress_url}/{req.target}", json=req.body, headers=headers)
+                    except httpx.TransportError:
+                        # The server is down (or went down mid-request): a real client retries. With an
+                        # idempotency key the retry attaches to the same invocation; without, it is a new one.
+                        await asyncio.sleep(0.1)
+                        continue
+                    if resp.status_code in (502, 503, 504):  # the server is (re)starting
+                        await asyncio.sleep(0.1)
+                        continue
+                    outcome.status = resp.status_code
+                    try:
+                        outcome.body = resp.json()
+                    except ValueError:
+                        outcome.body = resp.text
+                    break
+            outcome.done_at = time.monotonic() - t0
+            stats.client_retries += outcome.attempts - 1
+            if outcome.status is not None:
+                stats.completed += 1
+            outcomes.append(outcome)
+
+        await asyncio.gather(*(one(r) for r in plan))
+        if last_kill is not None:
+            await last_kill
+        stats.duration = time.monotonic() - t0
+    return outcomes, stats
+
+
+async def wait_idle(sql: Introspection, services: tuple[str, ...], timeout: float = 60.0) -> bool:
+    names = ", ".join(f"'{s}'" for s in services)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        rows = await sql.query(
+            f"SELECT count(*) AS n FROM sys_invocation WHERE target_service_name IN ({names}) AND status != 'completed'"
+        )
+        if rows and int(rows[0]["n"]) == 0:
+            return True
+        await asyncio.sleep(0.2)
+    return False
+
+
+async def check_invariants(slug: str, spec: ChaosSpec, evidence: Evidence) -> list[Check]:
+    checks = []
+    for name in spec.invariants:
+        check = await INVARIANTS[(slug, name)](evidence)
+        check.description = f"[{name}] {check.description}"
+        checks.append(check)
+    unanswered = [o for o in evidence.outcomes if o.status is None]
+    checks.append(Check(0, "every request got an answer", not unanswered, f"{len(unanswered)} without answer"))
+    return checks
+
+
+def at_least_once(ledger: list[LedgerEntry]) -> list[tuple[str, dict[str, Any], int]]:
+    """External actions recorded more than once for the same invocation: a crash hit before the
+    step's result was journaled, so the retry did it again."""
+    counts: Counter[tuple[str, str, str]] = Counter()
+    args: dict[tuple[str, str, str], dict[str, Any]] = {}
+    for e in ledger:
+        if e.invocation and e.action != "fault.injected":
+            k = (e.invocation, e.action, repr(sorted(e.args.items())))
+            counts[k] += 1
+            args[k] = e.args
+    return [(k[1], args[k], n) for k, n in counts.items() if n > 1]
