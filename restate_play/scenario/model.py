@@ -40,6 +40,7 @@ ACTIONS = (
     "expect_journal",
     "expect_invocation",
     "expect_invocations",
+    "expect_spans",
     "say",
 )
 
@@ -74,6 +75,7 @@ class Request:
     background: bool = False
     expect: Expect | None = None
     via: str = "ingress"  # or "client": the pattern's client app (e.g. Durable RPC's on port 5000)
+    repeat: int = 1  # send it this many times, one after the other; "{i}" in body_json becomes 1..N
 
 
 @dataclass
@@ -172,6 +174,7 @@ _REQUEST_FIELDS = {
     "expect",
     "say",
     "via",
+    "repeat",
 }
 CLIENT_PATH_RE = re.compile(r"^/\S*$")
 
@@ -201,6 +204,11 @@ def _request(ctx: _Ctx, table: dict) -> Request:
     headers = _typed(ctx, table, "headers", dict, "a table of header names to strings", {})
     if not all(isinstance(v, str) for v in headers.values()):
         raise ctx.fail("headers", "string values", headers)
+    repeat = _typed(ctx, table, "repeat", int, "how many times to send it, one after the other (an integer ≥ 1)", 1)
+    if repeat < 1:
+        raise ctx.fail("repeat", "an integer ≥ 1", repeat)
+    if repeat > 1 and ("as" in table or table.get("background")):
+        raise ctx.fail("repeat", "no 'as' or 'background' on a repeated request (it is many invocations)", repeat)
     return Request(
         kind=kind,
         target=target,
@@ -214,6 +222,7 @@ def _request(ctx: _Ctx, table: dict) -> Request:
         background=_typed(ctx, table, "background", bool, "true or false", False),
         expect=_expect(ctx, table.get("expect")),
         via=via,
+        repeat=repeat,
     )
 
 
@@ -240,6 +249,8 @@ def _step(path: Path, number: int, table: Any) -> Step:
         if not isinstance(items, list) or not items:
             raise ctx.fail("parallel", "a non-empty list of call/send tables", items)
         step.requests = [_request(ctx, item if isinstance(item, dict) else {"call": item}) for item in items]
+        if any(r.repeat > 1 for r in step.requests):
+            raise ctx.fail("repeat", "'repeat' only on a call/send step, not inside 'parallel'")
         step.stagger = float(_typed(ctx, table, "stagger", (int, float), "seconds between starts (a number)", 0.0))
         count = _typed(ctx, table, "expect_count", dict, "a table { body = <JSON value>, count = <int> }")
         if count is not None and (set(count) != {"body", "count"} or not isinstance(count["count"], int)):
@@ -296,16 +307,22 @@ def _validate_expectation(ctx: _Ctx, action: str, args: dict) -> None:
         if "absent" in args and not isinstance(args["absent"], list):
             raise ctx.fail("absent", "a list of state keys that must not exist", args["absent"])
     elif action == "expect_ledger":
-        _check_keys(ctx, args, {"action", "count", "at_least", "where", "order", "at_most"})
+        _check_keys(ctx, args, {"action", "count", "at_least", "where", "order", "field", "values", "flat", "at_most"})
         if "order" in args and ("count" in args or "at_least" in args):
             raise ctx.fail("order", "either 'order' or 'count'/'at_least', not both")
+        if ("field" in args) != ("values" in args) or ("flat" in args and "field" not in args):
+            raise ctx.fail("field", "'field' and 'values' together (the list of that argument across entries)")
+        if "field" in args and not (isinstance(args["field"], str) and isinstance(args["values"], list)):
+            raise ctx.fail("values", "'field' = an argument name, 'values' = a list", args["values"])
+        if "flat" in args and not isinstance(args["flat"], bool):
+            raise ctx.fail("flat", "true (concatenate list values) or false", args["flat"])
         if "order" in args:
             if not (isinstance(args["order"], list) and all(isinstance(a, str) for a in args["order"])):
                 raise ctx.fail("order", "a list of ledger action names, in the order they must happen")
         else:
             if not isinstance(args.get("action"), str):
                 raise ctx.fail("action", "a ledger action name, like 'flight.book'", args.get("action"))
-            if "count" not in args and "at_least" not in args and "at_most" not in args:
+            if "count" not in args and "at_least" not in args and "at_most" not in args and "values" not in args:
                 raise ctx.fail("count", "'count' (exact) or 'at_least'")
         if "at_most" in args and ("count" in args or "order" in args):
             raise ctx.fail("at_most", "'at_most' alone or with 'at_least', not with 'count' or 'order'")
@@ -322,11 +339,27 @@ def _validate_expectation(ctx: _Ctx, action: str, args: dict) -> None:
             if f in args and not (isinstance(args[f], list) and all(isinstance(e, str) for e in args[f])):
                 raise ctx.fail(f, "a list of journal entry names or types, like 'Book flight' or 'Sleep'")
     elif action == "expect_invocations":
-        _check_keys(ctx, args, {"target", "count", "status"})
+        _check_keys(ctx, args, {"target", "count", "status", "result"})
+        if "result" in args and args["result"] not in ("success", "failure"):
+            raise ctx.fail("result", "'success' or 'failure'", args["result"])
         if not isinstance(args.get("target"), str):
             raise ctx.fail("target", "an invocation target, like 'product/product1/reserve'", args.get("target"))
         if not isinstance(args.get("count"), int):
             raise ctx.fail("count", "an integer", args.get("count"))
+    elif action == "expect_spans":
+        _check_keys(ctx, args, {"start", "end", "by", "where", "count", "concurrent", "max_ratio"})
+        for f in ("start", "end", "by"):
+            if not isinstance(args.get(f), str):
+                raise ctx.fail(f, "a string (start/end: ledger actions; by: the argument naming each span)")
+        if "count" in args and (not isinstance(args["count"], int) or isinstance(args["count"], bool)):
+            raise ctx.fail("count", "an integer", args["count"])
+        if "concurrent" in args and not isinstance(args["concurrent"], bool):
+            raise ctx.fail("concurrent", "true (all spans share a moment) or false (none overlap)", args["concurrent"])
+        ratio = args.get("max_ratio")
+        if "max_ratio" in args and (isinstance(ratio, bool) or not isinstance(ratio, int | float) or ratio <= 0):
+            raise ctx.fail("max_ratio", "a positive number (wall time ÷ sum of the spans' durations)", ratio)
+        if "where" in args and not isinstance(args["where"], dict):
+            raise ctx.fail("where", "a table of argument → value", args["where"])
     elif action == "expect_invocation":
         _check_keys(ctx, args, {"of", "status", "result", "transient_errors"})
         if "transient_errors" in args and not isinstance(args["transient_errors"], bool):

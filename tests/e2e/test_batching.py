@@ -1,0 +1,47 @@
+"""Batching: the document's curl lines (one item, then a for-loop of 31) against `serve`, and `run`."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+from conftest import run_json
+
+from restate_play.patterns.catalog import get_pattern
+from restate_play.world import ledger
+
+pytestmark = pytest.mark.e2e
+
+
+def batches(ledger_path: Path) -> list[list]:
+    return [e.args["items"] for e in ledger.read(ledger_path) if e.action == "batch.received"]
+
+
+def test_document_curls_batch_every_item_once(serve):
+    s = serve("batching")
+    one_item, lots = get_pattern("batching").curls
+    assert "for i in $(seq 1 31)" in lots  # the document's bash loop, run as it is
+    s.curl(one_item)
+    s.curl(lots)
+    ledger_path = Path(s.sandbox["state_file"]).parent / "ledger.jsonl"
+    deadline = time.monotonic() + 20
+    while sum(map(len, batches(ledger_path))) < 32 and time.monotonic() < deadline:
+        time.sleep(0.2)
+    got = batches(ledger_path)
+    assert [item for batch in got for item in batch] == [123, *range(1, 32)]
+    assert all(len(batch) <= 10 for batch in got)
+    assert len(got[-1]) < 10  # the rest went out when the linger timer fired
+    log = s.wait_output("as the timer fired")
+    assert "Sending batch as it reached 10 items" in log and "Received batch" in log
+    s.stop()
+
+
+def test_run_shows_full_batches_and_timer_flushes(restate_binary, isolated_state):
+    code, result = run_json("run", "batching")
+    assert code == 0, [c for c in result["expectations"] if not c["passed"]]
+    sizes = [e["args"]["size"] for e in result["ledger"] if e["action"] == "batch.received"]
+    assert sizes == [1, 10, 10, 10, 1]
+    expires = [i for i in result["invocations"] if i["target"] == "batcher/myKey/expire"]
+    assert len(expires) == 2 and all(i["completion_result"] == "success" for i in expires)
+    assert result["timings"]["scenario"] < 15
