@@ -40,6 +40,7 @@ class SandboxOptions:
     data_dir: Path | None = None  # None: a private temporary directory, removed at the end
     time_scale: float = 1.0
     extra_env: dict[str, str] = field(default_factory=dict)
+    server_env: dict[str, str] = field(default_factory=dict)  # RESTATE_* overrides for restate-server
     # Options for extra components (e.g. {"kafka_bootstrap": "host:port"} to use an existing broker).
     component_options: dict[str, str] = field(default_factory=dict)
     supervise: bool = False  # restart the service when it dies on its own (like `tsx watch`)
@@ -128,7 +129,10 @@ class Sandbox:
             component_env.update(component.service_env())
             server_env.update(component.server_env())
         self.server = RestateServer(
-            binary, self.data_dir / "restate-data", ServerPorts(ingress, admin, fabric), extra_env=server_env
+            binary,
+            self.data_dir / "restate-data",
+            ServerPorts(ingress, admin, fabric),
+            extra_env={**server_env, **opts.server_env},
         )
         client_ports = opts.client_ports if opts.client_ports is not None else self.pattern.client_ports
         env = {
@@ -148,6 +152,10 @@ class Sandbox:
         self.service.start()
         self._wait_both_healthy(t0)
         self.register()
+        for component in self.components:  # e.g. Kafka topics, then subscriptions to the new handlers
+            after_register = getattr(component, "after_register", None)
+            if after_register is not None:
+                after_register(self)
         self.timings.registered = time.monotonic() - t0
         self.timings.ready = self.timings.registered
         self._write_state_file()
