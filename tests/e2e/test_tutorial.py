@@ -1,0 +1,167 @@
+"""The guided tutorial end to end, against the real restate-server: two full chapters with
+questionary answers fed through a pipe, Ctrl-C during a run, and a real terminal (tmux).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from conftest import REPO
+from prompt_toolkit.application import create_app_session
+from prompt_toolkit.input import create_pipe_input
+from prompt_toolkit.output import DummyOutput
+from rich.console import Console
+
+from restate_play.commands.tutorial import make_tutorial
+from restate_play.tutorial.progress import progress_file
+from restate_play.tutorial.prompts import QuestionaryPrompter
+
+pytestmark = pytest.mark.e2e
+
+DOWN = "\x1b[B"
+
+
+def sandbox_processes(marker: str) -> list[str]:
+    """restate-server and service processes whose environment carries this test's private state dir."""
+    found = []
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            environ = (proc / "environ").read_bytes()
+            argv = (proc / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if marker.encode() not in environ or not argv or not argv[0]:
+            continue
+        ours = argv[0].endswith(b"restate-server") or b"restate_play.sandbox.service_main" in argv
+        if ours and "State:\tZ" not in (proc / "status").read_text(errors="replace"):
+            found.append(f"{proc.name}: {b' '.join(argv).decode(errors='replace')}")
+    return found
+
+
+def steps(progress: dict, chapter: str) -> dict[str, dict]:
+    return progress["chapters"].get(chapter, {}).get("steps", {})
+
+
+def test_two_chapters_through_a_pipe(restate_binary, isolated_state):
+    buf = io.StringIO()
+    out = Console(file=buf, width=140, no_color=True)
+    t0 = time.monotonic()
+    with create_pipe_input() as pipe:
+        answers = [
+            DOWN + DOWN + "\r",  # durable-rpc 1: c) deduplicated → right
+            "\r",  # durable-rpc 2: a) connection refused → wrong
+            "\r",  # Next: Virtual objects → Continue
+            DOWN + "\r",  # virtual-objects 1: b) one after the other per key → right
+            DOWN + "\r",  # virtual-objects 2: b) resumes after 'Begin DOWN' → right
+            DOWN + "\r",  # Next: Sagas → Stop here
+        ]
+        pipe.send_text("".join(answers))
+        with create_app_session(input=pipe, output=DummyOutput()):
+            outcome = make_tutorial(QuestionaryPrompter(), out, "plain").run("durable-rpc")
+    took = time.monotonic() - t0
+    text = buf.getvalue()
+    assert outcome.steps_played == 4 and outcome.stopped_by == "learner", text[-3000:]
+    saved = json.loads(progress_file().read_text())
+    assert {n: s["correct"] for n, s in steps(saved, "durable-rpc").items()} == {"1": True, "2": False}
+    assert {n: s["correct"] for n, s in steps(saved, "virtual-objects").items()} == {"1": True, "2": True}
+    assert all(s["run_passed"] for c in ("durable-rpc", "virtual-objects") for s in steps(saved, c).values()), text
+    # explain → code → predict → do → see → check, with the curl lines for `serve`
+    for fragment in (
+        "async def reserve(ctx: ObjectContext)",  # the real handler source
+        "restate_play/patterns/stateful_actors.py",
+        "💥 service killed (SIGKILL)",  # played on the real sandbox
+        "Journals",
+        "World ledger",
+        "✔ Right!",
+        "✘ Not quite.",
+        "restate-play serve durable-rpc",
+        "curl -X POST localhost:5000/reserve/product1/reservation1",
+        "curl -X POST localhost:8080/machineOperator/a/setUp",
+        "`restate-play tutorial` resumes at 'Durable steps and a crash', step 1",
+    ):
+        assert fragment in text, f"missing {fragment!r}"
+    assert not sandbox_processes(str(isolated_state))
+    print(f"two chapters through a pipe: {took:.1f} s")
+
+
+def test_ctrl_c_during_a_run_keeps_progress_and_leaves_nothing(restate_binary, isolated_state, tmp_path):
+    log = tmp_path / "out.txt"
+    with open(log, "w") as sink:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "restate_play", "tutorial", "--chapter", "durable-rpc", "--answers", "3,2"],
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            cwd=REPO,
+            env={**os.environ, "COLUMNS": "140"},
+            start_new_session=True,
+        )
+        try:
+            deadline = time.monotonic() + 60
+            while "Kill the product service" not in log.read_text():
+                assert proc.poll() is None and time.monotonic() < deadline, log.read_text()
+                time.sleep(0.05)
+            os.kill(proc.pid, signal.SIGINT)  # like Ctrl-C, in the middle of step 2's run
+            code = proc.wait(30)
+        finally:
+            if proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGKILL)
+    text = log.read_text()
+    assert code == 130, text[-2000:]
+    assert "Tutorial interrupted: no process left behind" in text
+    assert "resumes at 'Idempotency and durable RPC', step 2" in text
+    saved = json.loads(progress_file().read_text())
+    assert list(steps(saved, "durable-rpc")) == ["1"]
+    assert not sandbox_processes(str(isolated_state))
+
+
+def _tmux(*args: str) -> str:
+    return subprocess.run(["tmux", *args], capture_output=True, text=True, timeout=10).stdout
+
+
+@pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed (./run-tests installs it with apt-get)")
+def test_in_a_real_terminal_with_tmux(restate_binary, isolated_state):
+    session = f"restate-play-tutorial-{os.getpid()}"
+    command = (
+        f"cd {REPO} && env XDG_STATE_HOME={isolated_state} {sys.executable} -m restate_play tutorial "
+        "--chapter durable-rpc; echo TUTORIAL-EXIT=$?; sleep 120"
+    )
+    subprocess.run(["tmux", "new-session", "-d", "-s", session, "-x", "150", "-y", "50", command], check=True)
+
+    def pane() -> str:
+        return _tmux("capture-pane", "-p", "-J", "-S", "-300", "-t", session)
+
+    def wait_for(text: str, timeout: float = 60) -> str:
+        deadline = time.monotonic() + timeout
+        while text not in (screen := pane()):
+            assert time.monotonic() < deadline, f"{text!r} not on screen:\n{screen}"
+            time.sleep(0.1)
+        return screen
+
+    try:
+        wait_for("What does it answer?")
+        _tmux("send-keys", "-t", session, "Down", "Down", "Enter")  # c) deduplicated
+        wait_for("What does the caller get?")  # step 1 ran live, and showed its verdict
+        screen = pane()
+        assert "✔ Right!" in screen and "restate-play serve durable-rpc" in screen
+        _tmux("send-keys", "-t", session, "Down", "Enter")  # b) it waits
+        wait_for("Ctrl-C stops and cleans up")  # the live dashboard of step 2
+        _tmux("send-keys", "-t", session, "C-c")
+        screen = wait_for("TUTORIAL-EXIT=", timeout=30)
+        assert "TUTORIAL-EXIT=130" in screen and "Tutorial interrupted" in screen, screen
+        saved = json.loads(progress_file().read_text())
+        assert list(steps(saved, "durable-rpc")) == ["1"] and steps(saved, "durable-rpc")["1"]["correct"]
+        assert not sandbox_processes(str(isolated_state))
+    finally:
+        _tmux("kill-session", "-t", session)
