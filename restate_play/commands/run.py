@@ -81,6 +81,8 @@ class SandboxAdapter:
         self.ledger_path = sandbox.ledger_path
         ports = sandbox.service.client_ports if sandbox.service else ()
         self.client_url = f"http://127.0.0.1:{ports[0]}" if ports else None
+        # The pattern's PostgreSQL, if it has one (for `sql` / `expect_sql` steps).
+        self.database_url = next((c.url for c in sandbox.components if c.name == "postgres"), None)
 
     def kill_service(self) -> None:
         self.sb.kill_service()
@@ -96,6 +98,21 @@ class SandboxAdapter:
 
     def service_log_tail(self, lines: int) -> list[str]:
         return self.sb.service.log_tail(lines) if self.sb.service else []
+
+    def _kafka(self):
+        kafka = next((c for c in self.sb.components if c.name == "kafka"), None)
+        if kafka is None:
+            raise PlayError("'publish' steps need a pattern with a Kafka broker (needs = {\"kafka\"}).")
+        return kafka
+
+    def publish(self, topic: str, lines: list[str]) -> list[dict]:
+        from restate_play.sandbox.kafka_client import publish_lines
+
+        return [p.to_dict() for p in publish_lines(self._kafka().bootstrap, topic, lines, where="record")]
+
+    def kafka_sinks(self, topic: str) -> list[str]:
+        subs = self._kafka().describe().get("subscriptions", [])
+        return [s["sink"] for s in subs if s["source"].rsplit("/", 1)[-1] == topic]
 
 
 def sandbox_options(
@@ -145,6 +162,9 @@ async def play(sandbox: Sandbox, scenario: Scenario, pattern: Pattern, mode: str
                 "ready": sandbox.timings.ready,
             }
         )
+        for component in sandbox.components:  # e.g. PostgreSQL's start (included in `ready`)
+            if getattr(component, "start_seconds", None):
+                result.timings[f"{component.name}_ready"] = component.start_seconds
         return result
     finally:
         await ingress.aclose()
@@ -166,6 +186,7 @@ async def _play_live(runner: ScenarioRunner, observer: Observer, model: LiveMode
             model.ledger,
             model.service_log,
             footer,
+            height=out.size.height,
         )
 
     with Live(frame(), console=out, refresh_per_second=8, screen=False, transient=True) as live:

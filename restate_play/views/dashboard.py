@@ -33,7 +33,9 @@ def dashboard(
     ledger: Sequence[LedgerEntry],
     service_log: Sequence[str],
     footer: str = "",
+    height: int = 50,
 ) -> Layout:
+    """`height`: the terminal's; panels show the newest lines that fit, one line per event."""
     layout = Layout()
     layout.split_column(Layout(name="head", size=1), Layout(name="body"), Layout(name="foot", size=1))
     layout["head"].update(Text(title, style="bold white on blue"))
@@ -46,10 +48,15 @@ def dashboard(
         Layout(name="ledger", ratio=2),
         Layout(name="log", ratio=1),
     )
-    layout["events"].update(Panel(Text("\n".join(events[-30:])), title="Scenario", border_style="blue"))
+    event_rows = max(3, (height - 2) * 2 // 5 - 2)
+    shown_events = Text("\n".join(events[-event_rows:]), no_wrap=True, overflow="ellipsis")
+    layout["events"].update(Panel(shown_events, title="Scenario", border_style="blue"))
     layout["journals"].update(Panel(journals_group(invocations, journals), title="Journals", border_style="cyan"))
     layout["invocations"].update(Panel(invocation_table(list(invocations)[-8:], title=""), title="Invocations"))
     layout["state"].update(Panel(state_table(state, title=""), title="State (K/V)"))
-    layout["ledger"].update(Panel(ledger_table(list(ledger)[-8:], title=""), title="World ledger"))
-    layout["log"].update(Panel(Text("\n".join(service_log[-6:]), style="dim"), title="Service log"))
+    rows = max(2, (height - 2) * 2 // 7 - 5)
+    layout["ledger"].update(Panel(ledger_table(list(ledger)[-rows:], title=""), title="World ledger"))
+    log_rows = max(1, (height - 2) // 7 - 2)
+    log = Text("\n".join(service_log[-log_rows:]), style="dim", no_wrap=True, overflow="ellipsis")
+    layout["log"].update(Panel(log, title="Service log"))
     return layout

@@ -79,9 +79,9 @@ def _command_line(entry: JournalEntry, result: JournalEntry | None) -> Text:
     outcome = result or (entry if entry.type in ("Output", "CompleteAwakeable") else None)
     if outcome is not None and outcome.result == "failure":
         line.append(f"  ✗ {short(outcome.failure, 60)}", style="red")
-    elif outcome is not None and outcome.value is not None and entry.type not in ("SetState", "Input"):
+    elif outcome is not None and outcome.value not in (None, "") and entry.type not in ("SetState", "Input"):
         line.append(f"  ⇒ {short(outcome.value, 50)}", style="green")
-    elif entry.completed and entry.type not in ("Input", "SetState", "ClearState", "OneWayCall", "Output"):
+    elif entry.completed and entry.type not in ("Input", "SetState", "ClearState", "OneWayCall"):
         line.append("  ✓", style="green")
     elif not entry.completed:
         line.append("  … pending", style="yellow")

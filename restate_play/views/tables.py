@@ -67,11 +67,11 @@ def kv_table(service: str, key: str, entries: Iterable[StateEntry]) -> Group:
 
 def ledger_table(entries: Iterable[LedgerEntry], title: str = "World ledger (external actions)") -> Table:
     table = Table(title=title, title_justify="left", show_edge=False, pad_edge=False)
-    table.add_column("#", justify="right", style="dim")
-    table.add_column("time", style="dim")
-    table.add_column("action", style="bold yellow")
-    table.add_column("args")
-    table.add_column("invocation", style="dim")
+    table.add_column("#", justify="right", style="dim", no_wrap=True)
+    table.add_column("time", style="dim", no_wrap=True)
+    table.add_column("action", style="bold yellow", no_wrap=True)
+    table.add_column("args", no_wrap=True, overflow="ellipsis")
+    table.add_column("invocation", style="dim", no_wrap=True)
     for e in entries:
         when = datetime.fromtimestamp(e.ts).strftime("%H:%M:%S.%f")[:-3]
         table.add_row(
