@@ -156,7 +156,7 @@ PATTERNS: tuple[Pattern, ...] = (
         "Parallelizing Work",
         SCHEDULING,
         "Fan out subtasks in parallel, then gather their results.",
-        ("FanOutWorker",),
+        ("worker",),
     ),
     Pattern(
         "event-transactions",
