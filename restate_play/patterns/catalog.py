@@ -91,7 +91,8 @@ PATTERNS: tuple[Pattern, ...] = (
         "Convert Sync Tasks to Async",
         COMMUNICATION,
         "Wait for an upload synchronously; if it takes too long, get the URL by email instead.",
-        ("DataUploadService",),
+        ("dataUploader",),
+        client_ports=(5000,),  # the document's upload client, as a small app: POST /upload/<userId>
     ),
     Pattern(
         "batching",
