@@ -41,6 +41,7 @@ ACTIONS = (
     "expect_invocation",
     "expect_invocations",
     "expect_spans",
+    "expect_concurrency",
     "say",
 )
 
@@ -307,7 +308,11 @@ def _validate_expectation(ctx: _Ctx, action: str, args: dict) -> None:
         if "absent" in args and not isinstance(args["absent"], list):
             raise ctx.fail("absent", "a list of state keys that must not exist", args["absent"])
     elif action == "expect_ledger":
-        _check_keys(ctx, args, {"action", "count", "at_least", "where", "order", "field", "values", "flat", "at_most"})
+        ledger_keys = {"action", "count", "at_least", "where", "order", "field", "values", "flat", "at_most"}
+        _check_keys(ctx, args, ledger_keys | {"among_first"})
+        first_n = args.get("among_first", 1)
+        if not isinstance(first_n, int) or isinstance(first_n, bool):
+            raise ctx.fail("among_first", "an integer N: every matching entry is among the first N of its action")
         if "order" in args and ("count" in args or "at_least" in args):
             raise ctx.fail("order", "either 'order' or 'count'/'at_least', not both")
         if ("field" in args) != ("values" in args) or ("flat" in args and "field" not in args):
@@ -358,6 +363,18 @@ def _validate_expectation(ctx: _Ctx, action: str, args: dict) -> None:
         ratio = args.get("max_ratio")
         if "max_ratio" in args and (isinstance(ratio, bool) or not isinstance(ratio, int | float) or ratio <= 0):
             raise ctx.fail("max_ratio", "a positive number (wall time ÷ sum of the spans' durations)", ratio)
+        if "where" in args and not isinstance(args["where"], dict):
+            raise ctx.fail("where", "a table of argument → value", args["where"])
+    elif action == "expect_concurrency":
+        _check_keys(ctx, args, {"start", "end", "where", "at_most", "reaches"})
+        for f in ("start", "end"):
+            if not isinstance(args.get(f), str):
+                raise ctx.fail(f, "a ledger action name (start: one more running; end: one fewer)", args.get(f))
+        if "at_most" not in args and "reaches" not in args:
+            raise ctx.fail("at_most", "'at_most' (never more at once) and/or 'reaches' (that many at once, once)")
+        for f in ("at_most", "reaches"):
+            if f in args and (not isinstance(args[f], int) or isinstance(args[f], bool)):
+                raise ctx.fail(f, "an integer", args[f])
         if "where" in args and not isinstance(args["where"], dict):
             raise ctx.fail("where", "a table of argument → value", args["where"])
     elif action == "expect_invocation":

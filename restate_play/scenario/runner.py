@@ -123,6 +123,8 @@ class ScenarioRunner:
             await self._eventually(step, self._check_invocations)
         elif action == "expect_spans":
             await self._eventually(step, self._check_spans)
+        elif action == "expect_concurrency":
+            await self._eventually(step, self._check_concurrency)
 
     # -- requests --------------------------------------------------------------------------------
     async def _requests(self, step: Step) -> None:
@@ -444,6 +446,8 @@ class ScenarioRunner:
             shown = json.dumps(args["values"])
             desc = f"world ledger: {args['action']}{cond} {args['field']} = {shown[:120]}"
             return desc, got == args["values"], "saw " + json.dumps(got)[:400]
+        if "among_first" in args:
+            return _among_first(args, entries, where, cond)
         n = sum(1 for e in entries if e.matches(args["action"], **where))
         if "count" in args:
             return f"world ledger: {args['action']}{cond} happened {args['count']}×", n == args["count"], f"{n}×"
@@ -500,6 +504,26 @@ class ScenarioRunner:
             f"{len(rows)} found",
         )
 
+    async def _check_concurrency(self, args: dict[str, Any]) -> tuple[str, bool, str]:
+        """How many were running at once: +1 at each `start` entry, -1 at each `end`, in ledger order."""
+        where = args.get("where") or {}
+        running = peak = 0
+        for e in ledger.read(self.sandbox.ledger_path):
+            if e.matches(args["start"], **where):
+                running += 1
+                peak = max(peak, running)
+            elif e.matches(args["end"], **where):
+                running -= 1
+        wanted, ok = [], True
+        if "at_most" in args:
+            wanted.append(f"never more than {args['at_most']}")
+            ok = ok and peak <= args["at_most"]
+        if "reaches" in args:
+            wanted.append(f"{args['reaches']} at some moment")
+            ok = ok and peak >= args["reaches"]
+        desc = f"world ledger: running at once ({args['start']} → {args['end']}): " + ", ".join(wanted)
+        return desc, ok, f"at most {peak} at once"
+
     async def _check_spans(self, args: dict[str, Any]) -> tuple[str, bool, str]:
         """Time spans in the ledger (start → end action, paired by one argument): did they overlap?"""
         entries = ledger.read(self.sandbox.ledger_path)
@@ -552,3 +576,13 @@ def _epoch(iso: str | None) -> float:
         return datetime.fromisoformat(iso.replace("Z", "+00:00")).timestamp()
     except ValueError:
         return 0.0
+
+def _among_first(args: dict[str, Any], entries: list, where: dict, cond: str) -> tuple[str, bool, str]:
+    """expect_ledger `among_first = N`: every entry matching `where` is among the first N of its action."""
+    of_action = [e for e in entries if e.action == args["action"]]
+    ranks = [i for i, e in enumerate(of_action, start=1) if e.matches(args["action"], **where)]
+    ok = bool(ranks) and max(ranks) <= args["among_first"] and args.get("count", len(ranks)) == len(ranks)
+    desc = f"world ledger: every {args['action']}{cond} is among the first {args['among_first']} {args['action']}"
+    if "count" in args:
+        desc += f" ({args['count']} of them)"
+    return desc, ok, f"{len(ranks)} at positions {', '.join(map(str, ranks)) or 'none'} of {len(of_action)}"
