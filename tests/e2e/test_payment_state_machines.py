@@ -1,0 +1,49 @@
+"""Payment State Machines: the document's curl lines against `serve`, and the storm's records."""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+
+import pytest
+from conftest import cli, run_json
+
+from restate_play.patterns.catalog import get_pattern
+
+pytestmark = pytest.mark.e2e
+
+
+def test_document_curls_end_in_the_documents_state(serve):
+    s = serve("payment-state-machines")
+    make, cancel = get_pattern("payment-state-machines").curls
+    assert s.curl(make) == '"my-payment-id successful: true"'
+    assert s.curl(make) == '"my-payment-id previously completed"'
+    assert s.curl(cancel) == ""
+    env = {"XDG_STATE_HOME": s.env["XDG_STATE_HOME"]}
+    state = json.loads(cli("state", "get", "payments", "my-payment-id", "--json", env=env, check=True).stdout)
+    assert state["state"] == {"payment": {"accountId": "abc", "amountCents": 100}, "status": "CANCELLED"}
+    table = cli("state", "get", "payments", "my-payment-id", env=env, check=True).stdout
+    assert re.search(r"Service\s+payments", table) and re.search(r"status\s+│?\s*\"CANCELLED\"", table)
+    # The refund is a one-way call: the balance comes back shortly after the cancellation.
+    deadline = time.monotonic() + 10
+    while True:
+        account = json.loads(cli("state", "get", "accounts", "abc", "--json", env=env, check=True).stdout)
+        if account["state"].get("balance") == 100_000 or time.monotonic() > deadline:
+            break
+        time.sleep(0.3)
+    assert account["state"] == {"balance": 100_000}
+    s.stop()
+
+
+def test_storm_ends_consistent(restate_binary, isolated_state):
+    code, result = run_json("run", "payment-state-machines")
+    assert code == 0, [c for c in result["expectations"] if not c["passed"]]
+    storm = [r for r in result["requests"] if r["target"] == "payments/storm/makePayment"]
+    charged = [r for r in storm if r["body"] == "storm successful: true"]
+    assert len(storm) == 6 and len(charged) <= 1
+    # Whatever the order: every withdrawal from abc was followed by its deposit.
+    moves = [e["action"] for e in result["ledger"] if e["args"].get("account") == "abc"]
+    assert moves.count("account.withdraw") == moves.count("account.deposit") == 1 + len(charged)
+    expired = [i for i in result["invocations"] if i["target"] == "payments/my-payment-id/expireToken"]
+    assert [i["status"] for i in expired] == ["completed"]
