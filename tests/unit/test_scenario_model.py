@@ -15,7 +15,19 @@ def write(tmp_path: Path, text: str) -> Path:
     return path
 
 
-@pytest.mark.parametrize("path", sorted(scenarios_dir().glob("*.toml")), ids=lambda p: p.stem)
+SCENARIOS = sorted(p for p in scenarios_dir().glob("*.toml") if not p.name.endswith(".chaos.toml"))
+CHAOS = sorted(scenarios_dir().glob("*.chaos.toml"))
+
+
+@pytest.mark.parametrize("path", CHAOS, ids=lambda p: p.stem)
+def test_shipped_chaos_specs_load(path):
+    from restate_play.scenario.chaos import GENERATORS, load_spec
+
+    spec = load_spec(path)
+    assert spec.invariants and path.name.removesuffix(".chaos.toml") in GENERATORS
+
+
+@pytest.mark.parametrize("path", SCENARIOS, ids=lambda p: p.stem)
 def test_shipped_scenarios_load(path):
     scenario = load(path)
     assert scenario.steps
