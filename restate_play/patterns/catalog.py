@@ -47,7 +47,15 @@ class Pattern:
             text = (scenarios_dir() / f"{self.slug}.curls").read_text(encoding="utf-8")
         except FileNotFoundError:
             return []
-        return [line for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")]
+        commands, pending = [], ""
+        for line in text.splitlines():
+            if not pending and (not line.strip() or line.lstrip().startswith("#")):
+                continue
+            pending = f"{pending}\n{line}" if pending else line
+            if pending.count("'") % 2 == 0:  # a quoted body may span lines, as in the documents
+                commands.append(pending)
+                pending = ""
+        return commands
 
     @property
     def available(self) -> bool:

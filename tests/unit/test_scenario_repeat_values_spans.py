@@ -101,3 +101,11 @@ def test_ledger_field_values_catch_lost_and_doubled_items_for_batching(tmp_path)
     assert asyncio.run(check({"action": "batch.received", "field": "size", "values": [2, 2]}))[1]
     doubled = asyncio.run(check({"action": "batch.received", "field": "items", "flat": True, "values": [1, 2, 3]}))
     assert not doubled[1] and "[1, 2, 2, 3]" in doubled[2]
+
+
+def test_payment_signals_multi_line_curl_is_one_command():
+    from restate_play.patterns.catalog import get_pattern
+
+    (command,) = get_pattern("payment-signals").curls
+    assert command.startswith("curl localhost:8080/payments/processPayment") and command.endswith("}'")
+    assert len(get_pattern("batching").curls) == 2  # one-line commands stay one per line
