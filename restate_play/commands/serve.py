@@ -26,6 +26,8 @@ def serve_pattern(
     client_ports: tuple[int, ...] | None,
     data_dir: Path | None,
     time_scale: float,
+    database_url: str | None = None,
+    db_port: int = 5432,
 ) -> None:
     pattern = get_pattern(slug)
     if not pattern.available:
@@ -42,6 +44,8 @@ def serve_pattern(
         extra_env=dict(pattern.serve_env),
         supervise=True,
     )
+    if "postgres" in pattern.needs:  # the document's database port, or an existing database
+        options.component_options.update({"postgres_port": str(db_port), "database_url": database_url or ""})
     with Sandbox(pattern, options, status=lambda m: err.print(f"[dim]{m}[/]")) as sb:
         pointer = pointer_file()
         pointer.parent.mkdir(parents=True, exist_ok=True)
@@ -64,6 +68,10 @@ def _banner(out, sb: Sandbox) -> None:
     lines.append(f"{p.title}\n", style="bold")
     lines.append(f"ingress  {sb.ingress_url}\nadmin    {sb.admin_url}  (web UI: {sb.admin_url}/ui/)\n")
     lines.append(f"service  {sb.service.url}  (pid {sb.service.pid})\n")
+    for component in sb.components:
+        if component.name == "postgres":
+            url = component.describe()["url"]
+            lines.append(f"database {url}  (look inside: restate-play db sql \"SELECT * FROM users\")\n")
     for port in sb.service.client_ports:
         lines.append(f"client   http://127.0.0.1:{port}\n")
     lines.append(f"data     {sb.data_dir}\n", style="dim")

@@ -35,11 +35,13 @@ ACTIONS = (
     "wait_for",
     "attach",
     "resolve_awakeable",
+    "sql",
     "expect_state",
     "expect_ledger",
     "expect_journal",
     "expect_invocation",
     "expect_invocations",
+    "expect_sql",
     "expect_spans",
     "expect_concurrency",
     "say",
@@ -286,6 +288,8 @@ def _step(path: Path, number: int, table: Any) -> Step:
             raise ctx.fail("resolve_awakeable", "an awakeable id, or 'from_log' to take the one the service logged")
         step.args = {"id": spec, "value": table.get("value", True)}
         step.timeout = float(_typed(ctx, table, "timeout", (int, float), "seconds (a number)", 15.0))
+    elif action == "sql":
+        _sql_step(ctx, table, step)
     elif action.startswith("expect_"):
         _check_keys(ctx, table, {action, "say", "timeout"})
         args = table[action]
@@ -298,6 +302,8 @@ def _step(path: Path, number: int, table: Any) -> Step:
 
 
 def _validate_expectation(ctx: _Ctx, action: str, args: dict) -> None:
+    if action == "expect_sql":
+        return _validate_sql_expectation(ctx, args)
     if action == "expect_state":
         _check_keys(ctx, args, {"service", "key", "values", "absent"})
         for f in ("service", "key"):
@@ -385,6 +391,29 @@ def _validate_expectation(ctx: _Ctx, action: str, args: dict) -> None:
             raise ctx.fail("of", "the label ('as') of an earlier request")
         if "result" in args and args["result"] not in ("success", "failure"):
             raise ctx.fail("result", "'success' or 'failure'", args["result"])
+
+
+def _sql_step(ctx: _Ctx, table: dict, step: Step) -> None:
+    """sql = "SELECT …": run a query on the pattern's database and show the rows (narration)."""
+    _check_keys(ctx, table, {"sql", "say"})
+    query = table["sql"]
+    if not isinstance(query, str) or not query.strip():
+        raise ctx.fail("sql", "an SQL query, like 'SELECT * FROM users ORDER BY userid'", query)
+    step.args = {"query": query}
+
+
+def _validate_sql_expectation(ctx: _Ctx, args: dict) -> None:
+    """expect_sql = { query = "SELECT …", rows = [ { column = value, … }, … ] } (or count = N)."""
+    _check_keys(ctx, args, {"query", "rows", "count"})
+    if not isinstance(args.get("query"), str) or not args["query"].strip():
+        raise ctx.fail("query", "an SQL query, like 'SELECT credits FROM users'", args.get("query"))
+    if "rows" not in args and "count" not in args:
+        raise ctx.fail("rows", "'rows' (the exact result, in order) or 'count' (how many rows)")
+    rows = args.get("rows", [])
+    if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
+        raise ctx.fail("rows", "a list of tables, one per row: [ { userid = 'B', credits = 1012 } ]", rows)
+    if "count" in args and (not isinstance(args["count"], int) or isinstance(args["count"], bool)):
+        raise ctx.fail("count", "an integer", args["count"])
 
 
 def load(path: Path) -> Scenario:

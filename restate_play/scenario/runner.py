@@ -121,6 +121,10 @@ class ScenarioRunner:
             await self._eventually(step, self._check_invocation)
         elif action == "expect_invocations":
             await self._eventually(step, self._check_invocations)
+        elif action == "sql":
+            await self._show_sql(step)
+        elif action == "expect_sql":
+            await self._eventually(step, self._check_sql)
         elif action == "expect_spans":
             await self._eventually(step, self._check_spans)
         elif action == "expect_concurrency":
@@ -563,6 +567,33 @@ class ScenarioRunner:
                     problems.append(f"wall = {wall / total if total else 0:.2f} × sum")
         desc = f"world ledger spans {args['start']} → {args['end']} by {by}: " + ", ".join(wanted)
         return desc, bool(done) and not problems, "; ".join(problems + [detail])
+
+    # -- the pattern's database (Database Interaction Patterns) ---------------------------------------
+    async def _sql_rows(self, query: str) -> list[dict[str, Any]]:
+        from restate_play.sandbox.sql_rows import fetch_rows
+
+        url = getattr(self.sandbox, "database_url", None)
+        if not url:
+            raise PlayError("'sql' and 'expect_sql' steps need a pattern with a database (needs = {\"postgres\"}).")
+        return await asyncio.to_thread(fetch_rows, url, query)
+
+    async def _show_sql(self, step: Step) -> None:
+        from restate_play.sandbox.sql_rows import text_table
+
+        query = step.args["query"]
+        self.reporter.note(f"SQL> {query}")
+        for line in text_table(await self._sql_rows(query)):
+            self.reporter.note(f"  {line}")
+
+    async def _check_sql(self, args: dict[str, Any]) -> tuple[str, bool, str]:
+        from restate_play.sandbox.sql_rows import text_table
+
+        rows = await self._sql_rows(args["query"])
+        want = args.get("rows")
+        ok = (want is None or rows == want) and ("count" not in args or len(rows) == args["count"])
+        parts = [f"{json.dumps(want)}"] if want is not None else []
+        parts += [f"{args['count']} row(s)"] if "count" in args else []
+        return f"SQL {args['query']} → {' and '.join(parts)}", ok, " | ".join(text_table(rows)) or "no rows"
 
     def _record(self, check: Check) -> None:
         self.result.checks.append(check)
