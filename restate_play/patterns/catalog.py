@@ -29,6 +29,8 @@ class Pattern:
     source: str = "TypeScript"
     # Fault settings `serve` uses to mimic the document's random failures (scenarios set their own).
     serve_env: tuple[tuple[str, str], ...] = ()
+    # Kafka subscriptions (topic, "Service/handler") the playground creates for `run` (needs "kafka").
+    subscriptions: tuple[tuple[str, str], ...] = ()
 
     @property
     def module(self) -> str:
@@ -174,6 +176,8 @@ PATTERNS: tuple[Pattern, ...] = (
         "Kafka posts per user, processed in order per user and in parallel across users.",
         ("userFeed",),
         needs=frozenset({"kafka"}),
+        subscriptions=(("social-media-posts", "userFeed/processPost"),),
+        serve_env=(("RESTATE_PLAY_MODERATION_PENDING_PROBABILITY", "0.8"),),
     ),
     Pattern(
         "event-enrichment",
@@ -182,6 +186,7 @@ PATTERNS: tuple[Pattern, ...] = (
         "Packages registered by RPC, located by Kafka events, queried by RPC.",
         ("package-tracker",),
         needs=frozenset({"kafka"}),
+        subscriptions=(("package-location-updates", "package-tracker/updateLocation"),),
     ),
     Pattern(
         "durable-promises",

@@ -39,6 +39,7 @@ ComponentFactory = Callable[[dict[str, str]], Component]
 def component_factories() -> dict[str, ComponentFactory]:
     """Name in `Pattern.needs` → factory taking the sandbox's component options."""
     factories: dict[str, ComponentFactory] = {}
+    factories["kafka"] = lambda opts: __import__("restate_play.sandbox.kafka", fromlist=["_"]).KafkaBroker(opts)
     factories["postgres"] = lambda opts: __import__("restate_play.sandbox.postgres", fromlist=["_"]).Postgres(opts)
     return factories
 
