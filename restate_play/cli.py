@@ -33,6 +33,10 @@ inv_app = typer.Typer(
 )
 app.add_typer(state_app, name="state")
 app.add_typer(inv_app, name="invocations")
+kafka_app = typer.Typer(
+    help="Publish keyed JSON records to the sandbox's Kafka, tail a topic, list topics.", no_args_is_help=True
+)
+app.add_typer(kafka_app, name="kafka")
 db_app = typer.Typer(
     help="Query the pattern's PostgreSQL, as the Database document's psql lines do.", no_args_is_help=True
 )
@@ -94,6 +98,9 @@ def run(
         Path | None,
         typer.Option("--data-dir", help="Keep the sandbox's data (Restate, ledger, logs) in this directory."),
     ] = None,
+    kafka_bootstrap: Annotated[
+        str | None, typer.Option("--kafka-bootstrap", help="Use this Kafka (HOST:PORT) instead of starting a broker.")
+    ] = None,
     database_url: Annotated[
         str | None, typer.Option("--database-url", help="Use this PostgreSQL instead of starting one (database).")
     ] = None,
@@ -105,6 +112,10 @@ def run(
     from restate_play.commands.common import stderr_console, stdout_console
     from restate_play.commands.run import print_summary, run_pattern
 
+    if kafka_bootstrap:  # read by the Kafka component: use this Kafka, start no broker
+        import os
+
+        os.environ["RESTATE_PLAY_KAFKA_BOOTSTRAP"] = kafka_bootstrap
     if database_url:  # read by the PostgreSQL component: use this database, start none
         import os
 
@@ -147,6 +158,12 @@ def serve(
         Path | None, typer.Option("--data-dir", help="Keep Restate's data here (survives restarts of `serve`).")
     ] = None,
     time_scale: Annotated[float, typer.Option("--time-scale", help="1.0 keeps the document's real durations.")] = 1.0,
+    kafka_port: Annotated[
+        int, typer.Option("--kafka-port", envvar="RESTATE_PLAY_KAFKA_PORT", help="Port of the Kafka broker it starts.")
+    ] = 9092,
+    kafka_bootstrap: Annotated[
+        str | None, typer.Option("--kafka-bootstrap", help="Use this Kafka (HOST:PORT) instead of starting a broker.")
+    ] = None,
     database_url: Annotated[
         str | None, typer.Option("--database-url", help="Use this PostgreSQL instead of starting one (database).")
     ] = None,
@@ -167,6 +184,8 @@ def serve(
         tuple(client_port) if client_port else None,
         data_dir,
         time_scale,
+        kafka_port=kafka_port,
+        kafka_bootstrap=kafka_bootstrap,
         database_url=database_url,
         db_port=db_port,
     )
@@ -396,6 +415,57 @@ def db_sql(
     from restate_play.commands.db import run_sql_command
 
     run_sql_command(query, database_url, as_json)
+
+
+BootstrapOpt = Annotated[
+    str | None,
+    typer.Option("--bootstrap-server", help="Kafka HOST:PORT (default: the running `serve`'s broker, else 9092)."),
+]
+
+
+@kafka_app.command("publish")
+@_friendly
+def kafka_publish(
+    topic: Annotated[str, typer.Argument(help="Topic, e.g. package-location-updates.")],
+    records: Annotated[
+        list[str] | None,
+        typer.Argument(help='Records as key:json, e.g. \'package123:{"location": "Paris"}\' (none: read stdin lines).'),
+    ] = None,
+    bootstrap_server: BootstrapOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Publish keyed JSON records, like the documents' kafka-console-producer (key.separator=:).
+
+    Prints each record's partition and offset. An invalid line stops with an error naming it;
+    the records before it are published.
+    """
+    from restate_play.commands.kafka import publish
+
+    publish(topic, records or [], bootstrap_server, as_json)
+
+
+@kafka_app.command("tail")
+@_friendly
+def kafka_tail(
+    topic: Annotated[str, typer.Argument(help="Topic to follow.")],
+    from_beginning: Annotated[bool, typer.Option("--from-beginning", help="Start at the first record.")] = False,
+    count: Annotated[int | None, typer.Option("--count", help="Stop after this many records.")] = None,
+    bootstrap_server: BootstrapOpt = None,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per record (JSON lines).")] = False,
+) -> None:
+    """Show a topic's records as they come (Ctrl-C stops)."""
+    from restate_play.commands.kafka import tail_topic
+
+    tail_topic(topic, bootstrap_server, from_beginning, count, as_json)
+
+
+@kafka_app.command("topics")
+@_friendly
+def kafka_topics(bootstrap_server: BootstrapOpt = None, as_json: JsonOpt = False) -> None:
+    """List the broker's topics with their partitions and record counts."""
+    from restate_play.commands.kafka import show_topics
+
+    show_topics(bootstrap_server, as_json)
 
 
 def _terminate(_signum, _frame) -> None:

@@ -26,6 +26,8 @@ def serve_pattern(
     client_ports: tuple[int, ...] | None,
     data_dir: Path | None,
     time_scale: float,
+    kafka_port: int = 9092,
+    kafka_bootstrap: str | None = None,
     database_url: str | None = None,
     db_port: int = 5432,
 ) -> None:
@@ -44,6 +46,11 @@ def serve_pattern(
         extra_env=dict(pattern.serve_env),
         supervise=True,
     )
+    if "kafka" in pattern.needs:
+        # The document's broker port. Subscriptions stay the user's step 5 (a curl line): a second,
+        # identical subscription would make Restate deliver every record twice.
+        kafka = {"kafka_port": str(kafka_port), "kafka_bootstrap": kafka_bootstrap or "", "kafka_subscribe": "no"}
+        options.component_options.update(kafka)
     if "postgres" in pattern.needs:  # the document's database port, or an existing database
         options.component_options.update({"postgres_port": str(db_port), "database_url": database_url or ""})
     with Sandbox(pattern, options, status=lambda m: err.print(f"[dim]{m}[/]")) as sb:
@@ -68,6 +75,18 @@ def _banner(out, sb: Sandbox) -> None:
     lines.append(f"{p.title}\n", style="bold")
     lines.append(f"ingress  {sb.ingress_url}\nadmin    {sb.admin_url}  (web UI: {sb.admin_url}/ui/)\n")
     lines.append(f"service  {sb.service.url}  (pid {sb.service.pid})\n")
+    for component in sb.components:
+        if component.name == "kafka":
+            kafka = component.describe()
+            lines.append(f"kafka    {kafka['bootstrap']}  (cluster {kafka['cluster']})\n")
+            for sub in kafka["subscriptions"]:
+                lines.append(f"         subscribed: {sub['source']} → {sub['sink']}\n", style="dim")
+            if not kafka["subscriptions"]:
+                lines.append(
+                    "         Restate is not subscribed yet: the first curl line below is the document's step 5.\n",
+                    style="yellow",
+                )
+            lines.append("         publish: restate-play kafka publish <topic> 'key:json' · kafka tail <topic>\n")
     for component in sb.components:
         if component.name == "postgres":
             url = component.describe()["url"]

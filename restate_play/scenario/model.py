@@ -36,6 +36,7 @@ ACTIONS = (
     "attach",
     "resolve_awakeable",
     "sql",
+    "publish",
     "expect_state",
     "expect_ledger",
     "expect_journal",
@@ -281,6 +282,8 @@ def _step(path: Path, number: int, table: Any) -> Step:
         _check_keys(ctx, table, {"attach", "say", "expect"})
         step.of = _typed(ctx, table, "attach", str, "the label ('as') of an earlier send")
         step.expect = _expect(ctx, table.get("expect"))
+    elif action == "publish":
+        _publish_step(ctx, table, step)
     elif action == "resolve_awakeable":
         _check_keys(ctx, table, {"resolve_awakeable", "say", "value", "from_state", "from_log", "timeout"})
         spec = table["resolve_awakeable"]
@@ -299,6 +302,29 @@ def _step(path: Path, number: int, table: Any) -> Step:
         step.args = args
         step.timeout = float(_typed(ctx, table, "timeout", (int, float), "seconds (a number)", 10.0))
     return step
+
+
+def _publish_step(ctx: _Ctx, table: dict, step: Step) -> None:
+    """publish = "topic", records = ["key:json", ...], as = ["label" or "", ...] (one per record)."""
+    from restate_play.sandbox.kafka_client import RecordLineError, parse_line
+
+    _check_keys(ctx, table, {"publish", "say", "records", "as"})
+    topic = _typed(ctx, table, "publish", str, "a Kafka topic name, like 'social-media-posts'")
+    if not topic:
+        raise ctx.fail("publish", "a Kafka topic name, like 'social-media-posts'", topic)
+    records = table.get("records")
+    if not isinstance(records, list) or not records or not all(isinstance(r, str) for r in records):
+        raise ctx.fail("records", 'a non-empty list of "key:json" strings, like \'u1:{"content": "Hi!"}\'', records)
+    for number, record in enumerate(records, start=1):
+        try:
+            parse_line(record, number, "record")
+        except RecordLineError as err:
+            raise ctx.fail("records", f"key:json records ({err.message.rstrip('.')})") from None
+    labels = table.get("as", [])
+    if not isinstance(labels, list) or not all(isinstance(x, str) for x in labels) or len(labels) > len(records):
+        raise ctx.fail("as", "a list of labels, one per record in order ('' for none)", labels)
+    step.args = {"topic": topic, "records": list(records), "labels": [x or None for x in labels]}
+    step.args["labels"] += [None] * (len(records) - len(labels))
 
 
 def _validate_expectation(ctx: _Ctx, action: str, args: dict) -> None:
@@ -451,6 +477,8 @@ def load(path: Path) -> Scenario:
         for req in step.requests:
             if req.label:
                 labels.add(req.label)
+        if step.action == "publish":  # labels of the invocations its records trigger
+            labels.update(label for label in step.args["labels"] if label)
         ref = step.of or (step.args.get("of") if step.action.startswith("expect_") else None)
         if ref and ref not in labels:
             raise _Ctx(path, step.number, step.action).fail(

@@ -6,6 +6,7 @@ import asyncio
 import dataclasses
 import json
 import re
+import shlex
 import time
 from dataclasses import dataclass
 from datetime import datetime
@@ -39,6 +40,8 @@ class SandboxControl(Protocol):
     def kill_server(self) -> None: ...
     def restart_server(self) -> float: ...
     def service_log_tail(self, lines: int) -> list[str]: ...
+    def publish(self, topic: str, lines: list[str]) -> list[dict[str, Any]]: ...  # Kafka: key, partition, offset
+    def kafka_sinks(self, topic: str) -> list[str]: ...  # the subscriptions' sinks, e.g. service://Svc/handler
 
 
 @dataclass
@@ -71,6 +74,7 @@ class ScenarioRunner:
         self.labels: dict[str, Labelled] = {}
         self.result = RunResult(pattern, scenario.name, scenario.title)
         self._claimed: set[str] = set()
+        self._published: dict[str, Any] = {}  # label → the Kafka record's JSON value (matched to its invocation)
 
     # -- running ---------------------------------------------------------------------------------
     async def run(self) -> RunResult:
@@ -111,6 +115,8 @@ class ScenarioRunner:
             await self._attach(step)
         elif action == "resolve_awakeable":
             await self._resolve_awakeable(step)
+        elif action == "publish":
+            await self._publish(step)
         elif action == "expect_state":
             await self._eventually(step, self._check_state)
         elif action == "expect_ledger":
@@ -274,6 +280,8 @@ class ScenarioRunner:
         lab = self.labels.get(label)
         if lab is None:
             return None
+        if label in self._published and lab.invocation_id is None:
+            return await self._match_published(label, lab, wait)
         deadline = time.monotonic() + wait
         while lab.invocation_id is None and time.monotonic() < deadline:
             target = lab.target
@@ -382,6 +390,54 @@ class ScenarioRunner:
         self.result.requests.append({"target": req.target, "kind": "attach", "label": step.of, **resp.to_dict()})
         if step.expect:
             self._check_response(step, f"attach {step.of}", step.expect, resp)
+
+    async def _publish(self, step: Step) -> None:
+        """Keyed records to a Kafka topic; Restate's subscription turns each into an invocation."""
+        topic, records, labels = step.args["topic"], step.args["records"], step.args["labels"]
+        for record in records:
+            line = f"restate-play kafka publish {topic} {shlex.quote(record)}"
+            self.reporter.request(Request("publish", f"kafka://{topic}"), line)
+        started = time.time()
+        published = await asyncio.to_thread(self.sandbox.publish, topic, records)
+        for p in published:
+            self.reporter.note(f"{p['key']} → {topic} partition {p['partition']} offset {p['offset']}")
+            self.result.requests.append({"target": f"kafka://{topic}", "kind": "publish", "label": None, **p})
+        sinks = [s.removeprefix("service://").split("/") for s in self.sandbox.kafka_sinks(topic)]
+        for label, p in zip(labels, published, strict=True):
+            if not label or len(sinks) != 1:
+                continue
+            service, handler = sinks[0]
+            # The Kafka key is the Virtual Object key: the record's invocation is Svc/<key>/handler.
+            self.labels[label] = Labelled(f"{service}/{p['key']}/{handler}", started)
+            self._published[label] = json.loads(p["value"])
+
+    async def _match_published(self, label: str, lab: Labelled, wait: float) -> str | None:
+        """A record's invocation: same target, and its journal's input is the record's value.
+
+        Records of one key are created in the same millisecond, so creation order cannot tell them
+        apart; a queued one has no journal until the previous record's invocation is done.
+        """
+        deadline = time.monotonic() + wait
+        while lab.invocation_id is None:
+            rows = await self.sql.invocations(f"target = {sql_str(lab.target)}", limit=100, order="created_at ASC")
+            for inv in rows:
+                if inv.id in self._claimed or _epoch(inv.created_at) < lab.started - 1.0:
+                    continue
+                entries = await self.sql.journal(inv.id)
+                given = next((e.value for e in entries if e.kind == "Command" and e.type == "Input"), None)
+                try:
+                    same = given is not None and json.loads(given) == self._published[label]
+                except ValueError:
+                    same = False
+                if same:
+                    lab.invocation_id = inv.id
+                    self._claimed.add(inv.id)
+                    break
+            if lab.invocation_id is None:
+                if time.monotonic() >= deadline:
+                    break
+                await asyncio.sleep(0.05)
+        return lab.invocation_id
 
     async def _resolve_awakeable(self, step: Step) -> None:
         awakeable_id = step.args["id"]
