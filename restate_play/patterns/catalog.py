@@ -153,7 +153,7 @@ PATTERNS: tuple[Pattern, ...] = (
         "Cron Jobs",
         SCHEDULING,
         "A cron service built from durable timers, task control and K/V state.",
-        ("CronJobInitiator", "CronJob", "TaskService"),
+        ("CronJobInitiator", "CronJob", "TaskService", "TaskObject"),
     ),
     Pattern(
         "scheduling-tasks",

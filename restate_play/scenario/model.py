@@ -24,6 +24,7 @@ from restate_play.errors import PlayError
 
 TARGET_RE = re.compile(r"^[A-Za-z_][\w.-]*(/[^/\s]+)?/[A-Za-z_][\w-]*$")
 DELAY_RE = re.compile(r"^\d+(\.\d+)?(ms|s|m|h)$|^P")
+VAR_RE = re.compile(r"\{([A-Za-z_]\w*)\}")  # a value captured from an earlier answer, used in a target
 
 ACTIONS = (
     "call",
@@ -79,6 +80,7 @@ class Request:
     background: bool = False
     expect: Expect | None = None
     via: str = "ingress"  # or "client": the pattern's client app (e.g. Durable RPC's on port 5000)
+    capture: dict[str, str] = field(default_factory=dict)  # variable → regex on the answer's text
     repeat: int = 1  # send it this many times, one after the other; "{i}" in body_json becomes 1..N
 
 
@@ -166,6 +168,7 @@ def _expect(ctx: _Ctx, raw: Any, name: str = "expect") -> Expect | None:
 
 
 _REQUEST_FIELDS = {
+    "capture",
     "call",
     "send",
     "body",
@@ -213,9 +216,18 @@ def _request(ctx: _Ctx, table: dict) -> Request:
         raise ctx.fail("repeat", "an integer ≥ 1", repeat)
     if repeat > 1 and ("as" in table or table.get("background")):
         raise ctx.fail("repeat", "no 'as' or 'background' on a repeated request (it is many invocations)", repeat)
+    capture = _typed(ctx, table, "capture", dict, "a table of variable name → regex on the answer", {})
+    for name, pattern in capture.items():
+        if not re.fullmatch(r"[A-Za-z_]\w*", name) or not isinstance(pattern, str):
+            raise ctx.fail("capture", "variable names (letters, digits, _) → regex strings", capture)
+        try:
+            re.compile(pattern)
+        except re.error as err:
+            raise ctx.fail("capture", f"a valid regex for '{name}' ({err})", pattern) from err
     return Request(
         kind=kind,
         target=target,
+        capture=dict(capture),
         body=table.get("body"),
         has_body="body" in table,
         raw_body=_typed(ctx, table, "body_json", str, "a string of raw request body"),
@@ -341,10 +353,11 @@ def _validate_expectation(ctx: _Ctx, action: str, args: dict) -> None:
             raise ctx.fail("absent", "a list of state keys that must not exist", args["absent"])
     elif action == "expect_ledger":
         ledger_keys = {"action", "count", "at_least", "where", "order", "field", "values", "flat", "at_most"}
-        _check_keys(ctx, args, ledger_keys | {"among_first"})
+        _check_keys(ctx, args, ledger_keys | {"since", "gaps", "among_first"})
         first_n = args.get("among_first", 1)
         if not isinstance(first_n, int) or isinstance(first_n, bool):
             raise ctx.fail("among_first", "an integer N: every matching entry is among the first N of its action")
+        _validate_ledger_timing(ctx, args)
         if "order" in args and ("count" in args or "at_least" in args):
             raise ctx.fail("order", "either 'order' or 'count'/'at_least', not both")
         if ("field" in args) != ("values" in args) or ("flat" in args and "field" not in args):
@@ -419,6 +432,48 @@ def _validate_expectation(ctx: _Ctx, action: str, args: dict) -> None:
             raise ctx.fail("result", "'success' or 'failure'", args["result"])
 
 
+def _validate_ledger_timing(ctx: _Ctx, args: dict) -> None:
+    """expect_ledger's `since` (only entries after a labelled answer) and `gaps` (their timing)."""
+    if "since" in args and not isinstance(args["since"], str):
+        raise ctx.fail("since", "the label ('as') of an earlier request", args["since"])
+    if "gaps" not in args:
+        return
+    gaps = args["gaps"]
+    expected = "a table { first = N, within = s, min = s, max = s } (seconds between the matching entries)"
+    if "order" in args or not isinstance(gaps, dict) or not gaps:
+        raise ctx.fail("gaps", expected, gaps)
+    _check_keys(ctx, gaps, {"first", "within", "min", "max"})
+    for name, value in gaps.items():
+        if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+            raise ctx.fail(f"gaps.{name}", "a number ≥ 0", value)
+    if not isinstance(gaps.get("first", 1), int) or gaps.get("first", 1) < 1:
+        raise ctx.fail("gaps.first", "an integer ≥ 1 (how many entries happen together)", gaps["first"])
+    if ("within" in gaps) != ("first" in gaps):
+        raise ctx.fail("gaps.within", "'first' and 'within' together: the first N entries within s seconds")
+    if "min" in gaps and "max" in gaps and gaps["min"] > gaps["max"]:
+        raise ctx.fail("gaps.max", f"at least min ({gaps['min']})", gaps["max"])
+
+
+def _check_variables(path: Path, steps: list[Step]) -> None:
+    """A `{name}` in a target must have been captured by an earlier step; `since` must name an earlier label."""
+    captured: set[str] = set()
+    labels: set[str] = set()
+    for step in steps:
+        texts = [req.target for req in step.requests]
+        texts += [step.args[f] for f in ("target", "key") if isinstance(step.args.get(f), str)]
+        for name in (n for text in texts for n in VAR_RE.findall(text)):
+            if name not in captured:
+                raise _Ctx(path, step.number, step.action).fail(
+                    "{" + name + "}", "a value captured ('capture') by a request in an earlier step", name
+                )
+        since = step.args.get("since") if step.action == "expect_ledger" else None
+        if since is not None and since not in labels:
+            raise _Ctx(path, step.number, step.action).fail("since", "the label ('as') of an earlier request", since)
+        for req in step.requests:
+            captured.update(req.capture)
+            labels.update([req.label] if req.label else [])
+
+
 def _sql_step(ctx: _Ctx, table: dict, step: Step) -> None:
     """sql = "SELECT …": run a query on the pattern's database and show the rows (narration)."""
     _check_keys(ctx, table, {"sql", "say"})
@@ -490,6 +545,7 @@ def load(path: Path) -> Scenario:
                 raise _Ctx(path, step.number, step.action).fail(
                     "same_invocation_as", "the label ('as') of a request in an earlier step", same
                 )
+    _check_variables(path, steps)
     return Scenario(
         path,
         title,

@@ -16,7 +16,7 @@ from restate_play.errors import PlayError
 from restate_play.restate.ingress import Ingress, IngressResponse
 from restate_play.restate.introspection import Introspection, sql_str
 from restate_play.restate.records import Invocation, pretty_value
-from restate_play.scenario.model import Expect, Request, Scenario, Step
+from restate_play.scenario.model import VAR_RE, Expect, Request, Scenario, Step
 from restate_play.scenario.result import Check, RunResult
 from restate_play.world import ledger
 
@@ -51,6 +51,7 @@ class Labelled:
     task: asyncio.Task[IngressResponse] | None = None
     response: IngressResponse | None = None
     invocation_id: str | None = None
+    finished: float | None = None  # wall clock of the answer
 
 
 AWAKEABLE_RE = re.compile(r"awakeables/(sign_[A-Za-z0-9_\-=]+)/resolve")
@@ -74,6 +75,7 @@ class ScenarioRunner:
         self.labels: dict[str, Labelled] = {}
         self.result = RunResult(pattern, scenario.name, scenario.title)
         self._claimed: set[str] = set()
+        self.vars: dict[str, str] = {}  # captured from answers (`capture`), used as {name} in targets
         self._published: dict[str, Any] = {}  # label → the Kafka record's JSON value (matched to its invocation)
 
     # -- running ---------------------------------------------------------------------------------
@@ -100,6 +102,7 @@ class ScenarioRunner:
         return self.result
 
     async def _play(self, step: Step) -> None:
+        step = self._fill(step)
         action = step.action
         if action in ("call", "send", "parallel"):
             await self._requests(step)
@@ -236,11 +239,35 @@ class ScenarioRunner:
         if req.label and req.label in self.labels:
             lab = self.labels[req.label]
             lab.response = resp
+            lab.finished = time.time()
             lab.invocation_id = lab.invocation_id or resp.invocation_id
             if lab.invocation_id:
                 self._claimed.add(lab.invocation_id)
         if req.expect:
             self._check_response(step, f"{req.kind} {req.target}", req.expect, resp)
+        for name, pattern in req.capture.items():
+            match = re.search(pattern, resp.text)
+            if match is None:
+                detail = f"/{pattern}/ not in {resp.text[:120]!r}"
+                self._record(Check(step.number, f"capture {{{name}}} from the answer", False, detail))
+                continue
+            self.vars[name] = match.group(1) if match.groups() else match.group(0)
+            self.reporter.note(f"{{{name}}} = {self.vars[name]}")
+
+    def _fill(self, step: Step) -> Step:
+        """Put the values captured from earlier answers into this step's targets and keys ({name})."""
+
+        def fill(text: str) -> str:
+            def value(match: re.Match[str]) -> str:
+                if match.group(1) not in self.vars:
+                    raise PlayError(f"{{{match.group(1)}}} was not captured from an earlier answer.")
+                return self.vars[match.group(1)]
+
+            return VAR_RE.sub(value, text)
+
+        requests = [dataclasses.replace(r, target=fill(r.target)) for r in step.requests]
+        args = {k: fill(v) if k in ("target", "key") and isinstance(v, str) else v for k, v in step.args.items()}
+        return dataclasses.replace(step, requests=requests, args=args)
 
     def _check_response(self, step: Step, what: str, expect: Expect, resp: IngressResponse) -> None:
         problems = []
@@ -490,8 +517,10 @@ class ScenarioRunner:
         desc = f"state {service}/{key}: " + ", ".join(parts)
         return desc, not problems, "; ".join(problems) or "as expected"
 
-    async def _check_ledger(self, args: dict[str, Any]) -> tuple[str, bool, str]:
-        entries = ledger.read(self.sandbox.ledger_path)
+    async def _check_ledger(self, args: dict[str, Any], entries: list | None = None) -> tuple[str, bool, str]:
+        if "since" in args or "gaps" in args:
+            return await self._check_ledger_timing(args)
+        entries = ledger.read(self.sandbox.ledger_path) if entries is None else entries
         where = args.get("where") or {}
         cond = f" where {json.dumps(where)}" if where else ""
         if "order" in args:
@@ -515,6 +544,28 @@ class ScenarioRunner:
             low, high = args.get("at_least", 0), args["at_most"]
             return f"world ledger: {args['action']}{cond} happened {low}–{high}×", low <= n <= high, f"{n}×"
         return (f"world ledger: {args['action']}{cond} happened ≥ {args['at_least']}×", n >= args["at_least"], f"{n}×")
+
+    async def _check_ledger_timing(self, args: dict[str, Any]) -> tuple[str, bool, str]:
+        """expect_ledger with `since` (only what happened after a labelled answer) and/or `gaps` (timing)."""
+        entries = ledger.read(self.sandbox.ledger_path)
+        plain = {k: v for k, v in args.items() if k not in ("since", "gaps")}
+        suffix, problems = "", []
+        if "since" in args:
+            lab = self.labels.get(args["since"])
+            finished = lab.finished if lab else None
+            entries = [e for e in entries if finished is not None and e.ts > finished]
+            suffix += f", after '{args['since']}' was answered"
+            problems += [] if finished is not None else [f"'{args['since']}' has no answer yet"]
+        if "gaps" in args:
+            where = args.get("where") or {}
+            times = [e.ts for e in entries if e.matches(args["action"], **where)]
+            gap_problems, shown = ledger_gaps(sorted(times), args["gaps"])
+            problems += gap_problems
+            suffix += f", {describe_gaps(args['gaps'])}"
+        desc, ok, detail = await self._check_ledger(plain, entries)
+        if "gaps" in args:
+            detail += f"; {shown}"
+        return desc + suffix, ok and not problems, "; ".join([detail, *problems])
 
     async def _check_journal(self, args: dict[str, Any]) -> tuple[str, bool, str]:
         inv_id = await self.invocation_id(args["of"])
@@ -654,6 +705,41 @@ class ScenarioRunner:
     def _record(self, check: Check) -> None:
         self.result.checks.append(check)
         self.reporter.check(check)
+
+
+def ledger_gaps(times: list[float], gaps: dict[str, float]) -> tuple[list[str], str]:
+    """Check the timing of ledger entries (times sorted) against expect_ledger's `gaps` table: the first
+    `first` entries happen within `within` seconds, and every later gap (from entry `first` on) lies
+    within [min, max]. Returns (problems, what was seen)."""
+    first = int(gaps.get("first", 1))
+    problems, seen = [], []
+    if "within" in gaps:
+        if len(times) < first:
+            problems.append(f"only {len(times)} entries, expected the first {first} together")
+        else:
+            spread = times[first - 1] - times[0]
+            seen.append(f"first {first} within {spread:.3f} s")
+            if spread > gaps["within"]:
+                problems.append(f"the first {first} took {spread:.3f} s (> {gaps['within']} s)")
+    later = [b - a for a, b in zip(times[first - 1 :], times[first:], strict=False)]
+    if "min" in gaps or "max" in gaps:
+        if not later:
+            problems.append(f"{len(times)} entries: no gap after the first {first} to measure")
+        else:
+            seen.append("then gaps of " + ", ".join(f"{g:.3f}" for g in later) + " s")
+            if "min" in gaps and min(later) < gaps["min"]:
+                problems.append(f"a gap of {min(later):.3f} s (< {gaps['min']} s)")
+            if "max" in gaps and max(later) > gaps["max"]:
+                problems.append(f"a gap of {max(later):.3f} s (> {gaps['max']} s)")
+    return problems, "; ".join(seen) or "no timing seen"
+
+
+def describe_gaps(gaps: dict[str, float]) -> str:
+    parts = [f"the first {gaps.get('first', 1)} within {gaps['within']} s"] if "within" in gaps else []
+    if "min" in gaps or "max" in gaps:
+        apart = f"{gaps.get('min', 0)}–{gaps['max']} s" if "max" in gaps else f"≥ {gaps['min']} s"
+        parts.append(f"then {apart} apart")
+    return " and ".join(parts)
 
 
 def _epoch(iso: str | None) -> float:
