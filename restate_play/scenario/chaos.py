@@ -316,11 +316,14 @@ async def drive(
         )
         note(f"💥 SIGKILL {target} after {answered} answers; back in {took:.2f} s")
 
+    kill_order = asyncio.Lock()  # kills happen in kill-point order, one at a time
+
     async def start_kill(target: str) -> None:
         nonlocal last_kill
-        if last_kill is not None:
-            await last_kill  # one crash at a time: the previous part must be back first
-        last_kill = asyncio.create_task(kill_and_restart(target))
+        async with kill_order:
+            if last_kill is not None:
+                await last_kill  # the previous part must be back first
+            last_kill = asyncio.create_task(kill_and_restart(target))
 
     async with httpx.AsyncClient(
         timeout=httpx.Timeout(60.0, connect=2.0), limits=httpx.Limits(max_connections=concurrency * 2)
