@@ -6,7 +6,6 @@ Imports of heavy modules happen inside each command, so `restate-play --help` st
 from __future__ import annotations
 
 import signal
-import sys
 from functools import wraps
 from pathlib import Path
 from typing import Annotated
@@ -109,7 +108,7 @@ def run(
 
     Exit code 0 when every expectation held, 1 when one did not, 2 on errors.
     """
-    from restate_play.commands.common import stderr_console, stdout_console
+    from restate_play.commands.common import output_mode
     from restate_play.commands.run import print_summary, run_pattern
 
     if kafka_bootstrap:  # read by the Kafka component: use this Kafka, start no broker
@@ -120,16 +119,13 @@ def run(
         import os
 
         os.environ["RESTATE_PLAY_DATABASE_URL"] = database_url
-    live = not as_json and not plain and sys.stdout.isatty()
-    mode = "json" if as_json else ("live" if live else "plain")
-    out = stdout_console(plain=mode == "plain")
-    err = stderr_console()
+    mode, out, status = output_mode(as_json, plain)
     result = run_pattern(
         pattern,
         scenario,
         mode,
         out,
-        status=lambda m: err.print(f"[dim]{m}[/]"),
+        status=status,
         time_scale=time_scale,
         data_dir=data_dir,
     )
@@ -331,14 +327,11 @@ def crash_demo_command(
     Shows which steps were replayed from the journal and which ran anew, and proves with the world
     ledger that completed steps did not run again.
     """
-    from restate_play.commands.common import print_json, stderr_console, stdout_console
+    from restate_play.commands.common import output_mode, print_json
     from restate_play.commands.crash_demo import crash_demo, print_report
 
-    live = not as_json and not plain and sys.stdout.isatty()
-    mode = "json" if as_json else ("live" if live else "plain")
-    out = stdout_console(plain=mode == "plain")
-    err = stderr_console()
-    result, report = crash_demo(pattern, at, target, mode, out, status=lambda m: err.print(f"[dim]{m}[/]"))
+    mode, out, status = output_mode(as_json, plain)
+    result, report = crash_demo(pattern, at, target, mode, out, status=status)
     if as_json:
         print_json({**result.to_dict(), "replay": report.to_dict() if report else None})
     else:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,6 +26,14 @@ def stdout_console(plain: bool = False) -> Console:
 
 def stderr_console() -> Console:
     return Console(stderr=True, highlight=False)
+
+
+def output_mode(as_json: bool, plain: bool) -> tuple[str, Console, Callable[[str], None]]:
+    """How a run is shown: 'json', 'live' (a TTY) or 'plain'; the console; a status line printer."""
+    live = not as_json and not plain and sys.stdout.isatty()
+    mode = "json" if as_json else ("live" if live else "plain")
+    err = stderr_console()
+    return mode, stdout_console(plain=mode == "plain"), lambda message: err.print(f"[dim]{message}[/]")
 
 
 def pointer_file() -> Path:

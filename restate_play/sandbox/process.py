@@ -8,16 +8,26 @@ import subprocess
 import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 
 class Child:
     """One child process group with its log file."""
 
-    def __init__(self, name: str, args: Sequence[str], log_path: Path, env: Mapping[str, str] | None = None):
+    def __init__(
+        self,
+        name: str,
+        args: Sequence[str],
+        log_path: Path,
+        env: Mapping[str, str] | None = None,
+        popen_options: Mapping[str, Any] | None = None,
+    ):
         self.name = name
         self.args = list(args)
         self.log_path = log_path
         self.env = dict(env or {})
+        # Extra Popen arguments, e.g. user/group/cwd for PostgreSQL, which refuses to run as root.
+        self.popen_options = dict(popen_options or {})
         self.proc: subprocess.Popen[bytes] | None = None
 
     @property
@@ -37,6 +47,7 @@ class Child:
                 stderr=subprocess.STDOUT,
                 env={**os.environ, **self.env},
                 start_new_session=True,
+                **self.popen_options,
             )
         finally:
             log.close()

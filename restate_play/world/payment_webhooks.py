@@ -20,6 +20,7 @@ from typing import Any
 import httpx
 
 from restate_play.world import ledger
+from restate_play.world.asgi import respond_json
 from restate_play.world.faults import should_fail
 from restate_play.world.timing import scaled
 
@@ -80,7 +81,7 @@ def trigger_api(endpoint: WebhookEndpoint):
     async def app(scope, receive, send) -> None:
         parts = scope["path"].strip("/").split("/")
         if scope["method"] != "POST" or len(parts) != 2 or parts[0] != "trigger":
-            await _respond(send, 404, {"error": "use POST /trigger/<event type> with {invoice, customer}"})
+            await respond_json(send, 404, {"error": "use POST /trigger/<event type> with {invoice, customer}"})
             return
         body = b""
         while True:
@@ -92,23 +93,12 @@ def trigger_api(endpoint: WebhookEndpoint):
             req = json.loads(body or b"{}")
             event = new_event(parts[1], str(req["invoice"]), str(req["customer"]))
         except (ValueError, KeyError, TypeError):
-            await _respond(send, 400, {"error": 'expected a JSON body like {"invoice": "in_1", "customer": "cus_1"}'})
+            expected = 'expected a JSON body like {"invoice": "in_1", "customer": "cus_1"}'
+            await respond_json(send, 400, {"error": expected})
             return
         task = asyncio.create_task(deliver(endpoint, event))  # webhooks come later, not in this answer
         deliveries.add(task)
         task.add_done_callback(deliveries.discard)
-        await _respond(send, 200, event)
+        await respond_json(send, 200, event)
 
     return app
-
-
-async def _respond(send, status: int, body: object) -> None:
-    payload = json.dumps(body).encode()
-    await send(
-        {
-            "type": "http.response.start",
-            "status": status,
-            "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(payload)).encode())],
-        }
-    )
-    await send({"type": "http.response.body", "body": payload})
