@@ -6,6 +6,9 @@ Reports median and spread (min–max) of:
   bare      restate-server alone, spawn → admin /health 200 (same config, binary cached)
   sandbox   Sandbox.start(): server ∥ service process, both healthy, deployment registered
   cli       `restate-play serve` as a user launches it: process start → "ready" banner
+  warm      Sandbox.start() on a shared server (`restate-play server start`): service healthy,
+            the pattern's old invocations and state cleared, deployment registered
+  help      `restate-play --help`, process start → exit
 and the peak memory (sum of RSS) of server + service while the pattern's scenario runs.
 """
 
@@ -30,6 +33,7 @@ from restate_play.patterns.catalog import get_pattern
 from restate_play.sandbox.binary import ensure_binary
 from restate_play.sandbox.ports import free_ports
 from restate_play.sandbox.sandbox import Sandbox, SandboxOptions
+from restate_play.sandbox.shared_server import start_shared, stop_shared
 from restate_play.scenario.model import load
 
 
@@ -123,6 +127,18 @@ def cli_serve(slug: str) -> float:
             proc.wait(20)
 
 
+def warm_sandbox(slug: str, shared) -> float:
+    t0 = time.perf_counter()
+    with Sandbox(get_pattern(slug), SandboxOptions(shared=shared)):
+        return time.perf_counter() - t0
+
+
+def cli_help() -> float:
+    t0 = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "restate_play", "--help"], stdout=subprocess.DEVNULL, check=True)
+    return time.perf_counter() - t0
+
+
 def rss_kib(pid: int) -> int:
     try:
         text = Path(f"/proc/{pid}/status").read_text()
@@ -186,6 +202,15 @@ def main() -> None:
     print(summary("cli", cli))
     ratio = statistics.median(sandbox) / statistics.median(bare)
     print(f"sandbox / bare = {ratio:.2f}×   (target: ready ≤ 1.0 s and ≤ 2.5× bare)")
+    with tempfile.TemporaryDirectory() as state:
+        os.environ["XDG_STATE_HOME"] = state  # a private shared server, not the user's
+        shared = start_shared()
+        try:
+            warm = [warm_sandbox(args.pattern, shared) for _ in range(args.runs)]
+        finally:
+            stop_shared()
+    print(summary("warm", warm) + "   (target ≤ 400 ms)")
+    print(summary("help", [cli_help() for _ in range(args.runs)]) + "   (target ≤ 300 ms)")
     server, service, total = peak_memory(args.pattern)
     print(
         f"peak RSS during the {args.pattern} scenario: server {server / 1024:.0f} MiB, "

@@ -30,6 +30,11 @@ state_app = typer.Typer(help="Read and edit the K/V state of Virtual Objects and
 inv_app = typer.Typer(
     help="List invocations, describe one with its journal, or cancel/kill/resume it.", no_args_is_help=True
 )
+server_app = typer.Typer(
+    help="Keep one restate-server running in the background, so repeated runs start in a fraction of a second.",
+    no_args_is_help=True,
+)
+app.add_typer(server_app, name="server")
 app.add_typer(state_app, name="state")
 app.add_typer(inv_app, name="invocations")
 kafka_app = typer.Typer(
@@ -459,6 +464,33 @@ def kafka_topics(bootstrap_server: BootstrapOpt = None, as_json: JsonOpt = False
     from restate_play.commands.kafka import show_topics
 
     show_topics(bootstrap_server, as_json)
+
+
+@server_app.command("start")
+@_friendly
+def server_start(as_json: JsonOpt = False) -> None:
+    """Start a shared restate-server in the background; `run` then uses it (fresh deployment, clean state)."""
+    from restate_play.commands.server import server_start as start
+
+    start(as_json)
+
+
+@server_app.command("stop")
+@_friendly
+def server_stop(as_json: JsonOpt = False) -> None:
+    """Stop the shared restate-server and remove its data."""
+    from restate_play.commands.server import server_stop as stop
+
+    stop(as_json)
+
+
+@server_app.command("status")
+@_friendly
+def server_status(as_json: JsonOpt = False) -> None:
+    """Is a shared restate-server running, and where."""
+    from restate_play.commands.server import server_status as status
+
+    status(as_json)
 
 
 def _terminate(_signum, _frame) -> None:

@@ -19,6 +19,7 @@ from restate_play.restate.ingress import Ingress, IngressResponse
 from restate_play.restate.introspection import Introspection
 from restate_play.sandbox.ports import free_ports
 from restate_play.sandbox.sandbox import Sandbox, SandboxOptions
+from restate_play.sandbox.shared_server import find_shared
 from restate_play.scenario.model import Request, Scenario, Step, load
 from restate_play.scenario.observer import LiveModel, Observer
 from restate_play.scenario.result import Check, RunResult
@@ -258,6 +259,25 @@ def print_summary(result: RunResult, out: Console) -> None:
     )
 
 
+def usable_shared_server(pattern: Pattern, scenario: Scenario, data_dir: Path | None, status):
+    """The shared server (`restate-play server start`) when this run can use it, else None.
+
+    Not for runs that crash the server (it is shared), that need extra parts configured into the
+    server at start (Kafka), that keep their own data directory, or when a private one is asked for.
+    """
+    if data_dir is not None or pattern.needs or os.environ.get("RESTATE_PLAY_PRIVATE_SERVER"):
+        return None
+    if any(step.action in ("crash", "restart") and step.target == "server" for step in scenario.steps):
+        return None
+    shared = find_shared()
+    if shared is None:
+        return None
+    if not shared.healthy():
+        status(f"The shared restate-server (pid {shared.pid}) does not answer: starting a private one.")
+        return None
+    return shared
+
+
 def run_pattern(
     slug: str,
     scenario: str | None,
@@ -272,6 +292,7 @@ def run_pattern(
         raise PlayError(f"The pattern '{slug}' is not ported yet.", "See `restate-play list` for what runs today.")
     loaded = load(scenario_path(pattern, scenario))
     options = sandbox_options(pattern, loaded, time_scale, data_dir)
+    options.shared = usable_shared_server(pattern, loaded, data_dir, status)
     if os.environ.get("RESTATE_PLAY_KEEP_DATA"):
         status("RESTATE_PLAY_KEEP_DATA is set: the sandbox's data directory is kept.")
     with Sandbox(pattern, options, status=status) as sandbox:

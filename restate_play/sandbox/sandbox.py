@@ -26,6 +26,7 @@ from restate_play.sandbox.components import Component, make_components
 from restate_play.sandbox.ports import HOST, free_ports
 from restate_play.sandbox.server import RestateServer, ServerPorts
 from restate_play.sandbox.service import ServiceProcess
+from restate_play.sandbox.shared_server import SharedServer
 
 Status = Callable[[str], None]
 
@@ -41,6 +42,8 @@ class SandboxOptions:
     time_scale: float = 1.0
     extra_env: dict[str, str] = field(default_factory=dict)
     server_env: dict[str, str] = field(default_factory=dict)  # RESTATE_* overrides for restate-server
+    # A running shared server (`restate-play server start`) to use instead of starting one.
+    shared: SharedServer | None = None
     # Options for extra components (e.g. {"kafka_bootstrap": "host:port"} to use an existing broker).
     component_options: dict[str, str] = field(default_factory=dict)
     supervise: bool = False  # restart the service when it dies on its own (like `tsx watch`)
@@ -128,12 +131,15 @@ class Sandbox:
             component.start(self.data_dir)
             component_env.update(component.service_env())
             server_env.update(component.server_env())
-        self.server = RestateServer(
-            binary,
-            self.data_dir / "restate-data",
-            ServerPorts(ingress, admin, fabric),
-            extra_env={**server_env, **opts.server_env},
-        )
+        if opts.shared is not None:
+            self.server = opts.shared.handle()
+        else:
+            self.server = RestateServer(
+                binary,
+                self.data_dir / "restate-data",
+                ServerPorts(ingress, admin, fabric),
+                extra_env={**server_env, **opts.server_env},
+            )
         client_ports = opts.client_ports if opts.client_ports is not None else self.pattern.client_ports
         env = {
             "RESTATE_PLAY_LEDGER": str(self.ledger_path),
@@ -146,11 +152,19 @@ class Sandbox:
         self.service = ServiceProcess(
             self.pattern.slug, service_port, self.data_dir / "service.log", env, tuple(client_ports)
         )
-        self.status(f"Starting restate-server and the {self.pattern.slug} service…")
-        # Server and service start in parallel: the server's ~0.3 s to health hides Python's import time.
-        self.server.start()
-        self.service.start()
-        self._wait_both_healthy(t0)
+        if opts.shared is not None:
+            self.status(f"Starting the {self.pattern.slug} service (shared restate-server, pid {opts.shared.pid})…")
+            self.service.start()
+            # While the service boots, forget what earlier runs of this pattern left on the shared server.
+            self.timings.server_healthy = max(time.monotonic() - t0, 1e-6)
+            reset_pattern(self.server.admin_url, self.pattern.services)
+            self._wait_both_healthy(t0)
+        else:
+            self.status(f"Starting restate-server and the {self.pattern.slug} service…")
+            # Server and service start in parallel: the server's ~0.3 s to health hides Python's import time.
+            self.server.start()
+            self.service.start()
+            self._wait_both_healthy(t0)
         self.register()
         for component in self.components:  # e.g. Kafka topics, then subscriptions to the new handlers
             after_register = getattr(component, "after_register", None)
@@ -192,6 +206,8 @@ class Sandbox:
 
     def close(self) -> None:
         self._closing.set()
+        if self.server is not None and self.server.attached_pid is not None:
+            self._forget_deployment()
         for part in (self.service, self.server, *reversed(self.components)):
             if part is not None:
                 try:
@@ -218,13 +234,31 @@ class Sandbox:
         self._write_state_file()
         return took
 
-    def kill_server(self) -> None:
+    def _forget_deployment(self) -> None:
+        """On a shared server, remove this run's deployment: its service process is about to stop."""
+        if not (self.server and self.deployment_id):
+            return
+        try:
+            httpx.delete(f"{self.server.admin_url}/deployments/{self.deployment_id}", params={"force": "true"},
+                         timeout=5.0)
+        except httpx.HTTPError:
+            pass
+
+    def _own_server(self) -> RestateServer:
         assert self.server
-        self.server.kill()
+        if self.server.attached_pid is not None:
+            raise PlayError(
+                "This run uses the shared restate-server (`restate-play server start`), which it must not crash.",
+                "Scenarios that crash the server run on a private one: stop the shared server, or set "
+                "RESTATE_PLAY_PRIVATE_SERVER=1.",
+            )
+        return self.server
+
+    def kill_server(self) -> None:
+        self._own_server().kill()
 
     def restart_server(self) -> float:
-        assert self.server
-        took = self.server.restart()
+        took = self._own_server().restart()
         self.resume_stuck()
         self._write_state_file()
         return took
@@ -289,6 +323,7 @@ class Sandbox:
             "data_dir": str(self.data_dir),
             "host": HOST,
             "components": {c.name: c.describe() for c in self.components},
+            "shared_server": self.server.attached_pid is not None,
         }
 
     def _write_state_file(self) -> None:
@@ -304,3 +339,35 @@ class Sandbox:
             self.state_file.unlink()
         except FileNotFoundError:
             pass
+
+
+def reset_pattern(admin_url: str, services: tuple[str, ...], timeout: float = 10.0) -> None:
+    """Kill and purge a pattern's invocations and clear its K/V state on a (shared) server.
+
+    Purging an invocation also forgets its idempotency key and, for workflows, their promises, so
+    the next run starts as on a fresh server.
+    """
+    names = ", ".join("'" + s.replace("'", "''") + "'" for s in services)
+    with httpx.Client(timeout=10.0) as http:
+
+        def query(sql: str) -> list[dict]:
+            resp = http.post(f"{admin_url}/query", json={"query": sql}, headers={"accept": "application/json"})
+            return resp.json().get("rows", []) if resp.status_code == 200 else []
+
+        where = f"target_service_name IN ({names})"
+        for row in query(f"SELECT id FROM sys_invocation WHERE {where} AND status != 'completed' LIMIT 5000"):
+            http.patch(f"{admin_url}/invocations/{row['id']}/kill")
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            rows = query(f"SELECT id, status FROM sys_invocation WHERE {where} LIMIT 5000")
+            if not rows:
+                break
+            for row in rows:
+                action = "purge" if row.get("status") == "completed" else "kill"
+                http.patch(f"{admin_url}/invocations/{row['id']}/{action}")
+            time.sleep(0.02)
+        for row in query(f"SELECT DISTINCT service_name, service_key FROM state WHERE service_name IN ({names})"):
+            http.post(
+                f"{admin_url}/services/{row['service_name']}/state",
+                json={"object_key": row["service_key"], "new_state": {}},
+            )

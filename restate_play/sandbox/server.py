@@ -31,6 +31,14 @@ class RestateServer:
         self.extra_env = dict(extra_env or {})
         self.child: Child | None = None
         self.started_at: float | None = None
+        self.attached_pid: int | None = None  # a shared server someone else started and stops
+
+    @classmethod
+    def attach(cls, binary: Path, base_dir: Path, ports: ServerPorts, pid: int) -> RestateServer:
+        """A handle on a running server this process does not own: never stopped or killed by it."""
+        server = cls(binary, base_dir, ports)
+        server.attached_pid = pid
+        return server
 
     @property
     def ingress_url(self) -> str:
@@ -46,7 +54,7 @@ class RestateServer:
 
     @property
     def pid(self) -> int | None:
-        return self.child.pid if self.child else None
+        return self.child.pid if self.child else self.attached_pid
 
     def start(self) -> None:
         for label, port in (
