@@ -53,6 +53,7 @@ class NarrationReporter:
         self.sink = sink
         self.total = total_steps
         self.t0 = time.monotonic()
+        self.on_invocation = lambda _invocation_id: None  # e.g. the live view following it by id
 
     def step(self, step: Step) -> None:
         what = step.say or step.action.replace("_", " ")
@@ -64,6 +65,7 @@ class NarrationReporter:
     def response(self, req: Request, resp: IngressResponse) -> None:
         inv = f"  ({resp.invocation_id})" if resp.invocation_id else ""
         self.sink(f"    ← {resp.status} {short(resp.text, 100)}{inv}")
+        self.on_invocation(resp.invocation_id)
 
     def note(self, text: str) -> None:
         self.sink(f"    · {text}")
@@ -147,6 +149,7 @@ async def play(sandbox: Sandbox, scenario: Scenario, pattern: Pattern, mode: str
         model,
         log_tail=sandbox.service.log_tail if sandbox.service else None,
     )
+    reporter.on_invocation = observer.track
     try:
         if mode == "live":
             await _play_live(runner, observer, model, out)

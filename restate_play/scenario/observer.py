@@ -1,9 +1,11 @@
 """Polls a running Restate for what the live view shows, with bounded queries.
 
-Each refresh asks only for invocations modified since the last refresh (plus the ones still
-shown), only the journal entries after the last index seen, only the state of the pattern's
-services, and only ledger lines appended since last time. The cost of one refresh therefore
-does not grow with the number of invocations the server retains.
+A refresh asks only about invocations it knows of and that are not finished yet (a point lookup
+by id: the run reports the ids of its requests, and calls found in journals add their callees),
+only for journal entries after the last index seen, and only for ledger lines appended since last
+time. Every few refreshes a sweep also looks for invocations it could not know of (Kafka records,
+client apps, timers) and reads the pattern's state: those queries scan the server's tables, so
+they are what grows with history, and they run at a fraction of the refresh rate.
 """
 
 from __future__ import annotations
@@ -49,6 +51,7 @@ class Observer:
         model: LiveModel,
         log_tail=None,
         ledger_keep: int = 200,
+        sweep_every: int = 5,
     ):
         self.sql = sql
         self.services = services
@@ -56,34 +59,45 @@ class Observer:
         self.ledger = LedgerTail(ledger_path)
         self.log_tail = log_tail
         self.ledger_keep = ledger_keep
+        self.sweep_every = sweep_every
         self._since: str | None = None
+        self._tracked: dict[str, None] = {}  # ids to follow (ordered, newest last), until they finish
         self._final: set[str] = set()  # completed invocations whose journal is complete
+
+    def track(self, invocation_id: str | None) -> None:
+        """Follow this invocation (e.g. the id a response carried in x-restate-id)."""
+        if invocation_id and invocation_id not in self._final:
+            self._tracked[invocation_id] = None
 
     async def refresh(self) -> None:
         t0 = time.perf_counter()
+        sweep = self.model.refreshes % self.sweep_every == 0
         started = datetime.now(UTC) - timedelta(seconds=1)  # overlap, so clock skew never drops a change
         try:
-            await self._invocations()
+            if sweep:
+                await self._sweep()
+            await self._follow()
             await self._journals()
-            self.model.state = await self._state()
+            if sweep:
+                self.model.state = await self._state()
             self.model.server_up = True
         except PlayError:
             self.model.server_up = False  # e.g. while the server is being restarted
-        self._since = started.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+        if sweep:
+            self._since = started.isoformat(timespec="milliseconds").replace("+00:00", "Z")
         self.model.ledger = (self.model.ledger + self.ledger.new_entries())[-self.ledger_keep :]
         if self.log_tail is not None:
             self.model.service_log = self.log_tail(12)
         self.model.refreshes += 1
         self.model.last_refresh_ms = (time.perf_counter() - t0) * 1000
 
-    async def _invocations(self) -> None:
-        services = ", ".join(sql_str(s) for s in self.services) or "''"
-        where = f"target_service_name IN ({services})"
-        if self._since:
-            where += f" AND modified_at >= '{self._since}'"
-        changed = await self.sql.invocations(where, limit=MAX_SHOWN * 4, order="modified_at DESC")
-        for inv in changed:
+    def _show(self, invocations: list[Invocation]) -> None:
+        for inv in invocations:
             self.model.invocations[inv.id] = inv
+            if inv.done:
+                self._tracked.pop(inv.id, None)
+            elif inv.id not in self._final:
+                self._tracked[inv.id] = None
         # Keep the model bounded: only the most recent invocations stay shown.
         if len(self.model.invocations) > MAX_SHOWN:
             keep = {i.id for i in self.model.shown_invocations()}
@@ -91,6 +105,20 @@ class Observer:
                 if inv_id not in keep:
                     self.model.invocations.pop(inv_id, None)
                     self.model.journals.pop(inv_id, None)
+                    self._tracked.pop(inv_id, None)
+                    self._final.discard(inv_id)
+
+    async def _sweep(self) -> None:
+        services = ", ".join(sql_str(s) for s in self.services) or "''"
+        where = f"target_service_name IN ({services})"
+        if self._since:
+            where += f" AND modified_at >= '{self._since}'"
+        self._show(await self.sql.invocations(where, limit=MAX_SHOWN * 4, order="modified_at DESC"))
+
+    async def _follow(self) -> None:
+        ids = [i for i in self._tracked if i not in self._final][-MAX_SHOWN * 4 :]
+        if ids:
+            self._show(await self.sql.invocations(f"id IN ({', '.join(sql_str(i) for i in ids)})", limit=len(ids)))
 
     async def _journals(self) -> None:
         async def one(inv: Invocation) -> None:
@@ -101,8 +129,11 @@ class Observer:
             new = await self.sql.journal(inv.id, after_index=last)
             if new:
                 self.model.journals[inv.id] = mark_completed(known + new)
+                for entry in new:  # calls and sends start invocations we can follow by id
+                    self.track(entry.detail.get("invocation_id"))
             if inv.done:
                 self._final.add(inv.id)
+                self._tracked.pop(inv.id, None)
 
         await asyncio.gather(*(one(inv) for inv in self.model.shown_invocations()))
 
