@@ -108,9 +108,23 @@ def run(
     database_url: Annotated[
         str | None, typer.Option("--database-url", help="Use this PostgreSQL instead of starting one (database).")
     ] = None,
+    requests: Annotated[
+        int | None,
+        typer.Option(
+            "--requests",
+            help="Storm: send N requests built from the scenario's first call/send step instead of its steps "
+            "({i} in its target, idempotency key or body_json becomes 1…N). Without {i} all go to one target: "
+            "fine for a Service, serialized for a Virtual Object key. Default scenario: <pattern>.storm if any.",
+        ),
+    ] = None,
+    concurrency: Annotated[
+        int | None,
+        typer.Option("--concurrency", help="Storm: requests in flight at once (with --requests; default 16)."),
+    ] = None,
 ) -> None:
     """Run a pattern's scenario on a fresh sandbox, live, and check what the pattern promises.
 
+    With --requests, a storm instead: throughput, errors and latency percentiles of N requests.
     Exit code 0 when every expectation held, 1 when one did not, 2 on errors.
     """
     from restate_play.commands.common import output_mode
@@ -133,6 +147,8 @@ def run(
         status=status,
         time_scale=time_scale,
         data_dir=data_dir,
+        requests=requests,
+        concurrency=concurrency,
     )
     if as_json:
         from restate_play.commands.common import print_json

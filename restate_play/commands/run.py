@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 import os
 import time
@@ -134,14 +135,27 @@ def sandbox_options(
     return SandboxOptions(time_scale=scale, data_dir=data_dir, extra_env=env, client_ports=client_ports, supervise=True)
 
 
-async def play(sandbox: Sandbox, scenario: Scenario, pattern: Pattern, mode: str, out: Console) -> RunResult:
-    """Play the scenario; mode is 'live', 'plain' or 'json'."""
+async def play(
+    sandbox: Sandbox,
+    scenario: Scenario,
+    pattern: Pattern,
+    mode: str,
+    out: Console,
+    storm: tuple[int, int] | None = None,
+) -> RunResult:
+    """Play the scenario; mode is 'live', 'plain' or 'json'. `storm`: (requests, concurrency) instead."""
     ingress = Ingress(sandbox.ingress_url)
     sql = Introspection(sandbox.admin_url)
     model = LiveModel(title=f"restate-play · {pattern.title} · {scenario.title}")
     sink = model.events.append if mode == "live" else (out.print if mode == "plain" else (lambda _l: None))
     reporter = NarrationReporter(sink, len(scenario.steps))
     runner = ScenarioRunner(scenario, pattern.slug, SandboxAdapter(sandbox), ingress, sql, reporter)
+    if storm is not None:  # --requests: N requests from the first step, instead of the steps
+        from restate_play.scenario.storm import StormRunner
+
+        live_events = model.events if mode == "live" else None
+        client_url = runner.sandbox.client_url
+        runner = StormRunner(scenario, pattern.slug, ingress, sql, *storm, client_url, sink, live_events, reporter)
     observer = Observer(
         sql,
         pattern.services,
@@ -196,8 +210,12 @@ async def _play_live(runner: ScenarioRunner, observer: Observer, model: LiveMode
     with Live(frame(), console=out, refresh_per_second=8, screen=False, transient=True) as live:
 
         async def watch() -> None:
-            while True:
-                await observer.refresh()
+            # A storm asks Restate less often (its SQL costs the server CPU the storm measures);
+            # the frame, with the storm's progress line, is still redrawn every 0.2 s.
+            every = max(1, round(getattr(runner, "observer_interval", 0.2) / 0.2))
+            for tick in itertools.count():
+                if tick % every == 0:
+                    await observer.refresh()
                 live.update(frame())
                 await asyncio.sleep(0.2)
 
@@ -237,7 +255,7 @@ def print_summary(result: RunResult, out: Console) -> None:
             state_table(
                 [
                     StateEntry(s["service"], s["key"], s["name"], json.dumps(s["value"]) if s["json"] else s["value"])
-                    for s in result.state
+                    for s in (result.state[-20:] if result.storm else result.state)  # a storm: thousands
                 ]
             )
         )
@@ -247,6 +265,10 @@ def print_summary(result: RunResult, out: Console) -> None:
                 [LedgerEntry(e["seq"], e["ts"], e["action"], e["args"], e["invocation"]) for e in result.ledger[-30:]]
             )
         )
+    if result.storm:
+        from restate_play.views.storm import storm_table
+
+        out.print(storm_table(result.storm))
     out.print(checks_table(result.checks))
     if result.error:
         out.print(Text(f"error: {result.error}", style="red bold"))
@@ -289,11 +311,20 @@ def run_pattern(
     status,
     time_scale: float | None = None,
     data_dir: Path | None = None,
+    requests: int | None = None,
+    concurrency: int | None = None,
 ) -> RunResult:
+    from restate_play.scenario.storm import check_options, storm_template
+
+    storm = check_options(requests, concurrency)  # (requests, concurrency) or None
     pattern = get_pattern(slug)
     if not pattern.available:
         raise PlayError(f"The pattern '{slug}' is not ported yet.", "See `restate-play list` for what runs today.")
+    if storm and scenario is None and (scenarios_dir() / f"{pattern.slug}.storm.toml").exists():
+        scenario = f"{pattern.slug}.storm"  # the pattern's storm traffic, e.g. one object key per request
     loaded = load(scenario_path(pattern, scenario))
+    if storm:
+        storm_template(loaded)  # a clear error before anything starts
     options = sandbox_options(pattern, loaded, time_scale, data_dir)
     options.shared = usable_shared_server(pattern, loaded, data_dir, status)
     if os.environ.get("RESTATE_PLAY_KEEP_DATA"):
@@ -303,4 +334,4 @@ def run_pattern(
             f"Sandbox ready in {sandbox.timings.ready:.2f} s (ingress {sandbox.ingress_url}, "
             f"admin {sandbox.admin_url}); playing '{loaded.title}'"
         )
-        return asyncio.run(play(sandbox, loaded, pattern, mode, out))
+        return asyncio.run(play(sandbox, loaded, pattern, mode, out, storm=storm))

@@ -459,7 +459,8 @@ def _check_variables(path: Path, steps: list[Step]) -> None:
     captured: set[str] = set()
     labels: set[str] = set()
     for step in steps:
-        texts = [req.target for req in step.requests]
+        # `{i}` in a repeated request's target is the loop's count (1…N), not a captured value.
+        texts = [req.target.replace("{i}", "") if req.repeat > 1 else req.target for req in step.requests]
         texts += [step.args[f] for f in ("target", "key") if isinstance(step.args.get(f), str)]
         for name in (n for text in texts for n in VAR_RE.findall(text)):
             if name not in captured:

@@ -30,6 +30,7 @@ class RunResult:
     timings: dict[str, float] = field(default_factory=dict)
     sandbox: dict[str, Any] = field(default_factory=dict)  # ports and pids, so callers can verify cleanup
     crashes: list[dict[str, Any]] = field(default_factory=list)  # {"target", "at", "of", "restarted_at"}
+    storm: dict[str, Any] | None = None  # `run --requests`: counts, errors, req/s, latency percentiles
     error: str | None = None
 
     @property
@@ -51,4 +52,5 @@ class RunResult:
             "timings": {k: round(v, 4) for k, v in self.timings.items()},
             "sandbox": self.sandbox,
             "crashes": self.crashes,
+            "storm": self.storm,
         }

@@ -183,7 +183,9 @@ class ScenarioRunner:
         """Like a shell for-loop of curl lines: each request once the previous one was answered."""
         for i in range(1, req.repeat + 1):
             body = req.raw_body.replace("{i}", str(i)) if req.raw_body is not None else None
-            one = dataclasses.replace(req, raw_body=body, repeat=1)
+            key = req.idempotency_key.replace("{i}", str(i)) if req.idempotency_key else None
+            target = req.target.replace("{i}", str(i))
+            one = dataclasses.replace(req, target=target, idempotency_key=key, raw_body=body, repeat=1)
             resp = await self._send(one)
             self.reporter.response(one, resp)
             expect = req.expect
@@ -259,6 +261,8 @@ class ScenarioRunner:
 
         def fill(text: str) -> str:
             def value(match: re.Match[str]) -> str:
+                if match.group(1) == "i" and "i" not in self.vars:
+                    return match.group(0)  # a repeated request's count, filled in by _repeat
                 if match.group(1) not in self.vars:
                     raise PlayError(f"{{{match.group(1)}}} was not captured from an earlier answer.")
                 return self.vars[match.group(1)]
