@@ -225,8 +225,8 @@ async def _transitions(ev: Evidence) -> Check:
         if e.action in ("machine.begin", "machine.done"):
             step = (e.action, e.args["to"])
             seq = per_machine[e.args["machine"]]
-            if seq and seq[-1] == step and e.action == "machine.begin":
-                continue  # a begin repeated after a crash before it was journaled: at-least-once
+            if seq and seq[-1] == step:
+                continue  # a step repeated after a crash before its result was journaled: at-least-once
             seq.append(step)
     broken = []
     for machine, seq in per_machine.items():
