@@ -1,0 +1,60 @@
+"""SIGTERM or Ctrl-C in the middle of `run` leaves no process and no bound port behind."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from conftest import REPO
+
+pytestmark = pytest.mark.e2e
+
+
+def processes_mentioning(text: str) -> list[int]:
+    """PIDs whose command line or environment mentions `text` (our children carry the data dir)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit() or int(entry.name) == os.getpid():
+            continue
+        try:
+            blob = (entry / "cmdline").read_bytes() + (entry / "environ").read_bytes()
+            status = (entry / "status").read_text()
+        except OSError:
+            continue
+        if text.encode() in blob and "State:\tZ" not in status:
+            found.append(int(entry.name))
+    return found
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
+def test_signal_mid_run_stops_everything(sig, restate_binary, isolated_state, tmp_path):
+    data_dir = tmp_path / "run-data"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "restate_play", "run", "sagas", "--plain", "--data-dir", str(data_dir)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        cwd=REPO,
+        start_new_session=True,
+    )
+    assert proc.stdout
+    lines = []
+    for line in proc.stdout:  # wait until the scenario is under way (the server and service are up)
+        lines.append(line)
+        if line.startswith("[4/"):
+            break
+    assert processes_mentioning(str(data_dir)), "the sandbox should be running now"
+    proc.send_signal(sig)
+    out = proc.stdout.read()
+    code = proc.wait(30)
+    assert code == 130, out
+    assert "sandbox was stopped" in out
+    deadline = time.monotonic() + 5
+    while processes_mentioning(str(data_dir)) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert processes_mentioning(str(data_dir)) == []
