@@ -96,7 +96,7 @@ def _banner(out, sb: Sandbox) -> None:
     lines.append(f"data     {sb.data_dir}\n", style="dim")
     lines.append(f"ready in {sb.timings.ready:.2f} s\n", style="dim")
     if p.curls:
-        lines.append("\nTry the source document's requests:\n", style="bold")
+        lines.append("\nTry these (the source document's requests, or equivalents where it has none):\n", style="bold")
         for curl in p.curls:
             lines.append(f"  {curl}\n", style="cyan")
     lines.append(
