@@ -71,14 +71,15 @@ class Observer:
 
     async def refresh(self) -> None:
         t0 = time.perf_counter()
-        sweep = self.model.refreshes % self.sweep_every == 0
+        # The two scanning queries (the invocation sweep, the state) take turns, half a cycle apart,
+        # so no single refresh pays for both.
+        phase = self.model.refreshes % self.sweep_every
+        sweep, read_state = phase == 0, phase == self.sweep_every // 2 or self.sweep_every == 1
         started = datetime.now(UTC) - timedelta(seconds=1)  # overlap, so clock skew never drops a change
         try:
-            if sweep:
-                await self._sweep()
-            await self._follow()
+            await asyncio.gather(self._sweep() if sweep else asyncio.sleep(0), self._follow())
             await self._journals()
-            if sweep:
+            if read_state or not self.model.refreshes:
                 self.model.state = await self._state()
             self.model.server_up = True
         except PlayError:
