@@ -82,7 +82,7 @@ def run_chaos(
             )
             sql = Introspection(sb.admin_url)
             try:
-                idle = await wait_idle(sql, pattern.services)
+                idle = await wait_idle(sql, pattern.services, settle=spec.settle)
                 evidence = Evidence(outcomes, ledger.read(sb.ledger_path), sql, pattern.services)
                 checks = await check_invariants(slug, spec, evidence)
                 checks.append(

@@ -55,6 +55,7 @@ class ChaosSpec:
     title: str
     keys: int
     invariants: list[str]
+    settle: float = 0.0  # seconds to let short timers fire before the invariants are checked
 
 
 @dataclass
@@ -87,7 +88,10 @@ def load_spec(path: Path) -> ChaosSpec:
     keys = data.get("keys", 8)
     if not isinstance(keys, int) or keys < 1:
         raise PlayError(f"{path.name}: field 'keys': expected a positive integer, got {keys!r}.")
-    return ChaosSpec(path, str(data.get("title", slug)), keys, list(invariants))
+    settle = data.get("settle", 0.0)
+    if not isinstance(settle, int | float) or settle < 0:
+        raise PlayError(f"{path.name}: field 'settle': expected seconds (a number ≥ 0), got {settle!r}.")
+    return ChaosSpec(path, str(data.get("title", slug)), keys, list(invariants), float(settle))
 
 
 # -- traffic generators ----------------------------------------------------------------------------
@@ -131,10 +135,26 @@ def _stateful_actors(rng: random.Random, n: int, keys: int, idempotent: bool) ->
     )
 
 
+def _payment_state_machines(rng: random.Random, n: int, keys: int, idempotent: bool) -> ChaosRequest:
+    # Each token pays from its own account, so the account's balance tells what happened to the token.
+    token = f"t{rng.randrange(keys)}"
+    if rng.random() < 0.7:
+        body = {"accountId": f"acc-{token}", "amount": 100}
+        return ChaosRequest(n, f"payments/{token}/makePayment", body, f"op-{n}" if idempotent else None, token)
+    return ChaosRequest(n, f"payments/{token}/cancelPayment", None, f"op-{n}" if idempotent else None, token)
+
+
+def _batching(rng: random.Random, n: int, keys: int, idempotent: bool) -> ChaosRequest:
+    key = f"k{rng.randrange(keys)}"
+    return ChaosRequest(n, f"batcher/{key}/receive", n, f"item-{n}" if idempotent else None, key, {"item": n})
+
+
 GENERATORS: dict[str, Generator] = {
     "durable-rpc": _durable_rpc,
     "sagas": _sagas,
     "stateful-actors": _stateful_actors,
+    "payment-state-machines": _payment_state_machines,
+    "batching": _batching,
 }
 
 
@@ -259,6 +279,72 @@ async def _state_matches(ev: Evidence) -> Check:
     )
 
 
+async def _json_state(ev: Evidence, service: str, name: str) -> dict[str, Any]:
+    import json
+
+    return {e.key: json.loads(e.value) for e in await ev.sql.state(service, limit=100_000) if e.name == name}
+
+
+@invariant("payment-state-machines", "charged-xor-cancelled")
+async def _charged_xor_cancelled(ev: Evidence) -> Check:
+    status = await _json_state(ev, "payments", "status")
+    balance = await _json_state(ev, "accounts", "balance")
+    wrong = {}
+    for token, state in status.items():
+        expected = 100_000 - 100 if state == "COMPLETED" else 100_000
+        got = balance.get(f"acc-{token}", 100_000)  # never charged: the account may not even exist
+        if got != expected:
+            wrong[token] = (state, got)
+    return Check(
+        0,
+        "no token both charged and cancelled: each account holds what its token's status says",
+        not wrong,
+        f"token → (status, balance): {wrong}" if wrong else f"{len(status)} tokens consistent",
+    )
+
+
+@invariant("payment-state-machines", "balances-conserved")
+async def _balances_conserved(ev: Evidence) -> Check:
+    status = await _json_state(ev, "payments", "status")
+    balance = await _json_state(ev, "accounts", "balance")
+    charged = 100 * sum(1 for s in status.values() if s == "COMPLETED")
+    total = sum(balance.values()) + charged
+    expected = 100_000 * len(balance)
+    return Check(
+        0,
+        "money is conserved: balances + completed payments = opening balances",
+        total == expected,
+        f"{total} vs {expected} over {len(balance)} accounts",
+    )
+
+
+@invariant("batching", "every-item-once")
+async def _every_item_once(ev: Evidence) -> Check:
+    # A delivery repeated after a crash (same receiver invocation, same items) is one delivery
+    # recorded twice (at-least-once of the world's bookkeeping); a second *invocation* with an
+    # item would be a real duplicate.
+    deliveries = {(e.invocation, tuple(e.args["items"])) for e in ev.ledger if e.action == "batch.received"}
+    seen = Counter(item for _, items in deliveries for item in items)
+    sent = {o.request.meta["item"] for o in ev.outcomes if o.status == 200}
+    doubled = sorted(i for i, n in seen.items() if n > 1)
+    missing = sorted(sent - set(seen))
+    return Check(
+        0,
+        "every item delivered exactly once, in one batch",
+        not doubled and not missing,
+        f"doubled {doubled[:10]}, missing {missing[:10]}"
+        if doubled or missing
+        else f"{len(seen)} items in {len(deliveries)} batches",
+    )
+
+
+@invariant("batching", "batches-at-most-ten")
+async def _at_most_ten(ev: Evidence) -> Check:
+    sizes = [e.args["size"] for e in ev.ledger if e.action == "batch.received"]
+    big = [s for s in sizes if s > 10]
+    return Check(0, "no batch larger than 10", not big, f"sizes over 10: {big}" if big else f"{len(sizes)} batches")
+
+
 # -- the run ---------------------------------------------------------------------------------------
 
 
@@ -367,17 +453,26 @@ async def drive(
     return outcomes, stats
 
 
-async def wait_idle(sql: Introspection, services: tuple[str, ...], timeout: float = 60.0) -> bool:
+async def wait_idle(sql: Introspection, services: tuple[str, ...], timeout: float = 60.0, settle: float = 0.0) -> bool:
+    """Wait until the pattern's invocations are done. Scheduled ones (timers) do not count: a
+    payment token's one-hour expiry is meant to still be pending. A pattern whose invariants need
+    short timers to fire first (batching's linger) declares `settle` seconds to wait for them."""
     names = ", ".join(f"'{s}'" for s in services)
+    query = (
+        f"SELECT count(*) AS n FROM sys_invocation WHERE target_service_name IN ({names}) "
+        "AND status NOT IN ('completed', 'scheduled')"
+    )
     deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        rows = await sql.query(
-            f"SELECT count(*) AS n FROM sys_invocation WHERE target_service_name IN ({names}) AND status != 'completed'"
-        )
-        if rows and int(rows[0]["n"]) == 0:
-            return True
-        await asyncio.sleep(0.2)
-    return False
+    for pause in (settle, 0.0) if settle else (0.0,):
+        await asyncio.sleep(pause)
+        while True:
+            rows = await sql.query(query)
+            if rows and int(rows[0]["n"]) == 0:
+                break
+            if time.monotonic() > deadline:
+                return False
+            await asyncio.sleep(0.2)
+    return True
 
 
 async def check_invariants(slug: str, spec: ChaosSpec, evidence: Evidence) -> list[Check]:

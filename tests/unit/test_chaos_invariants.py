@@ -71,3 +71,24 @@ def test_half_done_saga_is_caught():
     assert not check("sagas", "all-or-nothing", half).passed
     doubled = ledger(("flight.book", c, "x"), ("flight.book", c, "y"))
     assert not check("sagas", "one-saga-per-trip", doubled).passed
+
+
+def test_batch_recorded_twice_by_one_invocation_is_one_delivery():
+    def sent(n):
+        return ChaosOutcome(ChaosRequest(n, "batcher/k0/receive", n, None, "k0", {"item": n}), 200, None)
+
+    outcomes = [sent(n) for n in range(4)]
+    once = ledger(
+        ("batch.received", {"key": "k0", "size": 2, "items": [0, 1]}, "recv-1"),
+        ("batch.received", {"key": "k0", "size": 2, "items": [0, 1]}, "recv-1"),  # the same run, re-recorded
+        ("batch.received", {"key": "k0", "size": 2, "items": [2, 3]}, "recv-2"),
+    )
+    assert check("batching", "every-item-once", once, outcomes).passed
+    twice = ledger(
+        ("batch.received", {"key": "k0", "size": 2, "items": [0, 1]}, "recv-1"),
+        ("batch.received", {"key": "k0", "size": 3, "items": [1, 2, 3]}, "recv-2"),  # item 1 delivered again
+    )
+    result = check("batching", "every-item-once", twice, outcomes)
+    assert not result.passed and "doubled [1]" in result.detail
+    lost = ledger(("batch.received", {"key": "k0", "size": 2, "items": [0, 1]}, "recv-1"))
+    assert "missing [2, 3]" in check("batching", "every-item-once", lost, outcomes).detail
