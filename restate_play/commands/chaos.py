@@ -66,12 +66,26 @@ def run_chaos(
             await asyncio.sleep(downtime.uniform(0.2, 0.8))
             return await asyncio.to_thread(sb.restart_service if part == "service" else sb.restart_server)
 
+        publisher = None
+
+        async def publish(topic: str, line: str) -> int:
+            # One producer for the whole run (a new one per record would cost ~0.1 s each).
+            nonlocal publisher
+            from restate_play.sandbox.kafka_client import Publisher, parse_line
+
+            if publisher is None:
+                kafka = next(c for c in sb.components if c.name == "kafka")
+                publisher = Publisher(kafka.bootstrap)
+            (record,) = await asyncio.to_thread(publisher.publish, topic, [parse_line(line, where="record")])
+            return record.offset
+
         async def main() -> tuple[list, ChaosStats, list[Check], bool]:
             outcomes, stats = await drive(
                 slug,
                 spec,
                 sb.ingress_url,
                 kill,
+                publish=publish,
                 requests=requests,
                 concurrency=concurrency,
                 kills=kills,
@@ -82,7 +96,8 @@ def run_chaos(
             )
             sql = Introspection(sb.admin_url)
             try:
-                idle = await wait_idle(sql, pattern.services, settle=spec.settle)
+                records = sum(1 for o in outcomes if o.request.topic)
+                idle = await wait_idle(sql, pattern.services, settle=spec.settle, at_least=records)
                 evidence = Evidence(outcomes, ledger.read(sb.ledger_path), sql, pattern.services)
                 checks = await check_invariants(slug, spec, evidence)
                 checks.append(

@@ -8,7 +8,9 @@ from conftest import cli, pid_gone, run_json
 pytestmark = pytest.mark.e2e
 
 
-@pytest.mark.parametrize("slug", ["durable-rpc", "sagas", "stateful-actors", "payment-state-machines", "batching"])
+@pytest.mark.parametrize(
+    "slug", ["durable-rpc", "sagas", "stateful-actors", "payment-state-machines", "batching", "event-transactions"]
+)
 def test_invariants_hold_under_kills(slug, restate_binary, isolated_state):
     code, report = run_json("chaos", slug, "--requests", "120", "--kills", "4", "--seed", "7", "--concurrency", "12",
                             timeout=300)

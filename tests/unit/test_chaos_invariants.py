@@ -92,3 +92,37 @@ def test_batch_recorded_twice_by_one_invocation_is_one_delivery():
     assert not result.passed and "doubled [1]" in result.detail
     lost = ledger(("batch.received", {"key": "k0", "size": 2, "items": [0, 1]}, "recv-1"))
     assert "missing [2, 3]" in check("batching", "every-item-once", lost, outcomes).detail
+
+
+class _NoInvocations:
+    """Stands in for introspection: Restate ran `n` processPost invocations."""
+
+    def __init__(self, n):
+        self.n = n
+
+    async def query(self, _sql):
+        return [{"n": self.n}]
+
+
+def test_event_order_and_once_per_record():
+    def published(n, user, offset):
+        return ChaosOutcome(
+            ChaosRequest(n, "", None, None, user, {"content": f"post {n}"}, topic="t"), 200, {"offset": offset}
+        )
+
+    outcomes = [published(0, "u1", 0), published(1, "u2", 1), published(2, "u1", 2)]
+
+    def feed(content, user, inv):
+        return ("feed.updated", {"user": user, "content": content}, inv)
+
+    in_order = ledger(feed("post 1", "u2", "b"), feed("post 0", "u1", "a"), feed("post 2", "u1", "c"))
+    ev = Evidence(outcomes, in_order, _NoInvocations(3), ())
+    assert asyncio.run(INVARIANTS[("event-transactions", "per-key-order")](ev)).passed
+    assert asyncio.run(INVARIANTS[("event-transactions", "each-record-once")](ev)).passed
+    swapped = ledger(feed("post 2", "u1", "c"), feed("post 0", "u1", "a"), feed("post 1", "u2", "b"))
+    ev = Evidence(outcomes, swapped, _NoInvocations(3), ())
+    assert not asyncio.run(INVARIANTS[("event-transactions", "per-key-order")](ev)).passed
+    doubled = ledger(feed("post 0", "u1", "a"), feed("post 0", "u1", "x"), feed("post 1", "u2", "b"))
+    ev = Evidence(outcomes, doubled, _NoInvocations(4), ())
+    result = asyncio.run(INVARIANTS[("event-transactions", "each-record-once")](ev))
+    assert not result.passed and "post 0" in result.detail and "post 2" in result.detail
