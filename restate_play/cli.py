@@ -51,6 +51,12 @@ AdminUrl = Annotated[
     typer.Option("--admin-url", help="Restate admin API (default: the running `serve`, else http://127.0.0.1:9070)."),
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable JSON on stdout.")]
+KafkaBootstrap = Annotated[
+    str | None, typer.Option("--kafka-bootstrap", help="Use this Kafka (HOST:PORT) instead of starting a broker.")
+]
+DatabaseUrl = Annotated[
+    str | None, typer.Option("--database-url", help="Use this PostgreSQL instead of starting one (database).")
+]
 
 
 def _friendly(fn):
@@ -102,12 +108,8 @@ def run(
         Path | None,
         typer.Option("--data-dir", help="Keep the sandbox's data (Restate, ledger, logs) in this directory."),
     ] = None,
-    kafka_bootstrap: Annotated[
-        str | None, typer.Option("--kafka-bootstrap", help="Use this Kafka (HOST:PORT) instead of starting a broker.")
-    ] = None,
-    database_url: Annotated[
-        str | None, typer.Option("--database-url", help="Use this PostgreSQL instead of starting one (database).")
-    ] = None,
+    kafka_bootstrap: KafkaBootstrap = None,
+    database_url: DatabaseUrl = None,
     requests: Annotated[
         int | None,
         typer.Option(
@@ -178,12 +180,8 @@ def serve(
     kafka_port: Annotated[
         int, typer.Option("--kafka-port", envvar="RESTATE_PLAY_KAFKA_PORT", help="Port of the Kafka broker it starts.")
     ] = 9092,
-    kafka_bootstrap: Annotated[
-        str | None, typer.Option("--kafka-bootstrap", help="Use this Kafka (HOST:PORT) instead of starting a broker.")
-    ] = None,
-    database_url: Annotated[
-        str | None, typer.Option("--database-url", help="Use this PostgreSQL instead of starting one (database).")
-    ] = None,
+    kafka_bootstrap: KafkaBootstrap = None,
+    database_url: DatabaseUrl = None,
     db_port: Annotated[int, typer.Option("--db-port", help="Port of the PostgreSQL it starts (database).")] = 5432,
 ) -> None:
     """Start a pattern's sandbox and keep it up, so the source document's curl lines work verbatim.
