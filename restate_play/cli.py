@@ -517,6 +517,7 @@ def main() -> None:
     # Ctrl-C nor `kill -INT` would stop the sandbox.
     signal.signal(signal.SIGTERM, _terminate)
     signal.signal(signal.SIGINT, _terminate)
+    signal.signal(signal.SIGHUP, _terminate)  # the terminal closed: clean up all the same
     app()
 
 

@@ -31,7 +31,9 @@ def processes_mentioning(text: str) -> list[int]:
     return found
 
 
-@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
+@pytest.mark.parametrize(
+    "sig", [signal.SIGTERM, signal.SIGINT, signal.SIGHUP], ids=["SIGTERM", "SIGINT", "SIGHUP (terminal closed)"]
+)
 def test_signal_mid_run_stops_everything(sig, restate_binary, isolated_state, tmp_path):
     data_dir = tmp_path / "run-data"
     proc = subprocess.Popen(
