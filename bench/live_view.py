@@ -17,11 +17,11 @@ import time
 import httpx
 from rich.console import Console
 
+from restate_play.commands.run import model_dashboard
 from restate_play.patterns.catalog import get_pattern
 from restate_play.restate.introspection import Introspection
 from restate_play.sandbox.sandbox import Sandbox, SandboxOptions
 from restate_play.scenario.observer import LiveModel, Observer
-from restate_play.views.dashboard import dashboard
 
 
 async def grow(ingress: str, start: int, stop: int, concurrency: int = 64) -> None:
@@ -50,17 +50,7 @@ async def refreshes(sb: Sandbox, n: int, offset: int) -> tuple[list[float], list
             t0 = time.perf_counter()
             await observer.refresh()
             t1 = time.perf_counter()
-            console.print(
-                dashboard(
-                    model.title,
-                    model.events,
-                    model.shown_invocations(),
-                    model.journals,
-                    model.state,
-                    model.ledger,
-                    model.service_log,
-                )
-            )
+            console.print(model_dashboard(model))
             t2 = time.perf_counter()
             query_ms.append((t1 - t0) * 1000)
             total_ms.append((t2 - t0) * 1000)

@@ -33,6 +33,13 @@ def isolated_state(tmp_path, monkeypatch) -> Path:
     return state
 
 
+def write_scenario(tmp_path: Path, text: str, name: str = "broken.toml") -> Path:
+    """A scenario file with this text, for the loader's tests."""
+    path = tmp_path / name
+    path.write_text(text)
+    return path
+
+
 def cli(*args: str, timeout: float = 180, env: dict[str, str] | None = None, check: bool = False):
     """Run `python -m restate_play ...` in a subprocess; returns CompletedProcess (text)."""
     proc = subprocess.run(

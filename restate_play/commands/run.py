@@ -189,23 +189,28 @@ async def play(
         await sql.aclose()
 
 
+def model_dashboard(model: LiveModel, footer: str = "", height: int = 50):
+    """The live dashboard of what the observer gathered."""
+    return dashboard(
+        model.title,
+        model.events,
+        model.shown_invocations(),
+        model.journals,
+        model.state,
+        model.ledger,
+        model.service_log,
+        footer,
+        height=height,
+    )
+
+
 async def _play_live(runner: ScenarioRunner, observer: Observer, model: LiveModel, out: Console) -> None:
     def frame():
         footer = (
             f"refresh {model.last_refresh_ms:.0f} ms · {model.refreshes} refreshes · "
             f"{'server up' if model.server_up else 'server DOWN'} · Ctrl-C stops and cleans up"
         )
-        return dashboard(
-            model.title,
-            model.events,
-            model.shown_invocations(),
-            model.journals,
-            model.state,
-            model.ledger,
-            model.service_log,
-            footer,
-            height=out.size.height,
-        )
+        return model_dashboard(model, footer, out.size.height)
 
     # Drawn only when there is something new (no auto-refresh thread redrawing the same frame).
     with Live(frame(), console=out, auto_refresh=False, screen=False, transient=True) as live:

@@ -1,17 +1,10 @@
 """Scenario steps for values captured from answers ({name} in targets) and ledger timing (since, gaps)."""
 
-from pathlib import Path
-
 import pytest
+from conftest import write_scenario as write
 
 from restate_play.scenario.model import ScenarioError, load
 from restate_play.scenario.runner import describe_gaps, ledger_gaps
-
-
-def write(tmp_path: Path, text: str) -> Path:
-    path = tmp_path / "timing.toml"
-    path.write_text(text)
-    return path
 
 
 def test_capture_since_and_gaps_load(tmp_path):

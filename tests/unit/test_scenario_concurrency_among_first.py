@@ -8,15 +8,10 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
+from conftest import write_scenario as write
 
 from restate_play.scenario.model import ScenarioError, load
 from restate_play.scenario.runner import ScenarioRunner
-
-
-def write(tmp_path: Path, text: str) -> Path:
-    path = tmp_path / "broken.toml"
-    path.write_text(text)
-    return path
 
 
 @pytest.mark.parametrize(

@@ -3,20 +3,14 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
+from conftest import write_scenario as write
 
 from restate_play.commands.run import sandbox_options
 from restate_play.patterns.catalog import get_pattern
 from restate_play.scenario.model import ScenarioError, load
 from restate_play.world import timing
-
-
-def write(tmp_path: Path, text: str) -> Path:
-    path = tmp_path / "durations.toml"
-    path.write_text(text)
-    return path
 
 
 def test_durations_load_and_reach_the_service_env(tmp_path):

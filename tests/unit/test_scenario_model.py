@@ -1,19 +1,11 @@
 """Scenario validation: every shipped scenario loads; bad ones name file, step and field."""
 
-from pathlib import Path
-
 import pytest
+from conftest import write_scenario as write
 
 from restate_play.paths import scenarios_dir
 from restate_play.patterns.catalog import available_patterns
 from restate_play.scenario.model import ScenarioError, load
-
-
-def write(tmp_path: Path, text: str) -> Path:
-    path = tmp_path / "broken.toml"
-    path.write_text(text)
-    return path
-
 
 SCENARIOS = sorted(p for p in scenarios_dir().glob("*.toml") if not p.name.endswith(".chaos.toml"))
 CHAOS = sorted(scenarios_dir().glob("*.chaos.toml"))

@@ -1,18 +1,11 @@
 """`expect.same_invocation_as`: a send's answer names the invocation of an earlier labelled request."""
 
-from pathlib import Path
-
 import pytest
+from conftest import write_scenario as write
 
 from restate_play.scenario.model import ScenarioError, load
 
 FIRST = '[[step]]\nsend = "S/h"\nidempotency_key = "k"\nas = "first"\n'
-
-
-def write(tmp_path: Path, text: str) -> Path:
-    path = tmp_path / "broken.toml"
-    path.write_text(text)
-    return path
 
 
 def test_same_invocation_as_loads(tmp_path):
