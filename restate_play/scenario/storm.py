@@ -8,10 +8,10 @@ Object.
 
 The driver builds each request as bytes once (no curl line, no response object per request)
 and keeps only counters and latencies, so the client costs as little CPU as it can: on a 2-core
-machine it shares the cores with the server and the service. Each worker has its own one-connection
-httpx client (with the Ingress client's timeouts): one shared pool of C connections costs ~4× the
-client CPU per request (httpcore scans every pooled connection for each request; measured in
-bench/storm.py), and a keep-alive connection per worker is what a load tool does too.
+machine it shares the cores with the server and the service. Each worker keeps one keep-alive
+HTTP/1.1 connection and speaks it through `http1` (prepared bytes out, status and body in), as a
+load tool does: httpx cost ~1 ms of client CPU per request, and one shared httpx pool ~4× that
+(httpcore scans every pooled connection for each request); measured in bench/storm.py.
 
 It then checks that every request was answered 2xx and that Restate ran one invocation per
 distinct request.
@@ -28,18 +28,16 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-import httpx
-
 from restate_play.errors import PlayError
 from restate_play.restate.ingress import Ingress
 from restate_play.restate.introspection import Introspection, sql_str
+from restate_play.scenario.http1 import Http1Connection, encode_request, split_url
 from restate_play.scenario.model import Request, Scenario
 from restate_play.scenario.result import Check, RunResult
 
 DEFAULT_CONCURRENCY = 16
 PROGRESS_EVERY = 0.25  # seconds between progress lines (live panel) …
 PLAIN_PROGRESS_EVERY = 1.0  # … and between printed ones (--plain)
-INGRESS_TIMEOUT = httpx.Timeout(None, connect=5.0)  # as the Ingress client: a handler may run for minutes
 
 
 def check_options(requests: int | None, concurrency: int | None) -> tuple[int, int] | None:
@@ -194,35 +192,37 @@ class Storm:
         numbers = iter(range(1, stats.requests + 1))
         ingress_url, client_url, template = self.ingress_url, self.client_url, self.template
 
-        async def worker(http: httpx.AsyncClient) -> None:
-            for i in numbers:  # a shared iterator: each number is taken once, by one worker
-                req = prepare(template, i, ingress_url, client_url)
-                stats.sent += 1
-                t0 = time.perf_counter()
-                try:
-                    resp = await http.post(req.url, content=req.content, headers=req.headers)
-                    await resp.aread()
-                except httpx.TransportError as err:
-                    stats.errors[type(err).__name__] += 1
-                    continue
-                stats.latencies.append(time.perf_counter() - t0)
-                if 200 <= resp.status_code < 300:
-                    stats.answered += 1
-                    self.last_invocation = resp.headers.get("x-restate-id") or self.last_invocation
-                else:
-                    stats.errors[resp.status_code] += 1
+        async def worker() -> None:
+            # No read timeout, as the Ingress client: a handler may run for minutes.
+            conn: Http1Connection | None = None
+            try:
+                for i in numbers:  # a shared iterator: each number is taken once, by one worker
+                    req = prepare(template, i, ingress_url, client_url)
+                    host, port, path = split_url(req.url)
+                    conn = conn or Http1Connection(host, port)
+                    raw = encode_request("POST", host, port, path, req.headers, req.content)
+                    stats.sent += 1
+                    t0 = time.perf_counter()
+                    try:
+                        answer = await conn.request(raw)
+                    except (TimeoutError, OSError) as err:  # refused, reset, closed mid-answer
+                        stats.errors[type(err).__name__] += 1
+                        continue
+                    stats.latencies.append(time.perf_counter() - t0)
+                    if 200 <= answer.status < 300:
+                        stats.answered += 1
+                        self.last_invocation = answer.headers.get("x-restate-id") or self.last_invocation
+                    else:
+                        stats.errors[answer.status] += 1
+            finally:
+                if conn is not None:
+                    await conn.aclose()
 
-        clients = [
-            httpx.AsyncClient(timeout=INGRESS_TIMEOUT, limits=httpx.Limits(max_connections=1))
-            for _ in range(min(stats.concurrency, stats.requests))
-        ]
         stats.started = time.perf_counter()
         try:
-            await asyncio.gather(*(worker(http) for http in clients))
+            await asyncio.gather(*(worker() for _ in range(min(stats.concurrency, stats.requests))))
         finally:
             stats.finished = time.perf_counter()
-            for http in clients:
-                await http.aclose()
         return stats
 
 
