@@ -336,16 +336,12 @@ class ScenarioRunner:
         target = step.target or "service"
         if step.after_entry and step.of:
             inv_id = await self.invocation_id(step.of)
-            seen = await self._wait_entry(inv_id, step.after_entry, step.timeout) if inv_id else False
+            seen, why = (
+                await self._wait_entry(inv_id, step.after_entry, step.timeout) if inv_id else (False, "no invocation")
+            )
             if not seen:
-                self._record(
-                    Check(
-                        step.number,
-                        f"journal of '{step.of}' reaches '{step.after_entry}' before the crash",
-                        False,
-                        f"not seen within {step.timeout:.0f} s",
-                    )
-                )
+                reaches = f"journal of '{step.of}' reaches '{step.after_entry}' before the crash"
+                self._record(Check(step.number, reaches, False, why))
                 return
             self.reporter.note(f"'{step.after_entry}' is in the journal of {inv_id}: SIGKILL the {target} now")
         kill = self.sandbox.kill_service if target == "service" else self.sandbox.kill_server
@@ -383,14 +379,19 @@ class ScenarioRunner:
         self.reporter.note(f"♻ {target} restarted in {took:.2f} s")
         self.result.timings[f"restart_{target}"] = took
 
-    async def _wait_entry(self, inv_id: str, name: str, timeout: float) -> bool:
+    async def _wait_entry(self, inv_id: str, name: str, timeout: float) -> tuple[bool, str]:
+        """(seen, why not): stops early when the invocation ends without reaching the entry."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            entries = await self.sql.journal(inv_id)
-            if any((e.name == name or e.type == name) and e.completed for e in entries if e.kind == "Command"):
-                return True
+            entries = [e for e in await self.sql.journal(inv_id) if e.kind == "Command"]
+            if any((e.name == name or e.type == name) and e.completed for e in entries):
+                return True, ""
+            inv = await self.sql.invocation(inv_id)
+            if inv is not None and inv.done:
+                names = ", ".join(dict.fromkeys(f"'{e.name or e.type}'" for e in entries)) or "none"
+                return False, f"it ended ({inv.status}) without it; its journal's steps: {names}"
             await asyncio.sleep(0.02)
-        return False
+        return False, f"not seen within {timeout:.0f} s"
 
     # -- waiting ---------------------------------------------------------------------------------
     async def _wait_for(self, step: Step) -> None:

@@ -82,6 +82,11 @@ def test_scenario_fails_when_records_are_processed_twice(restate_binary, isolate
         '  \'package123:{"timestamp": "2024-10-10 14:00", "location": "Mountain Road 155, Brussels"}\',\n' * 2,
     )
     assert doubled != scenario
+    # An expectation polls until it holds or its timeout (10 s): these are meant to fail, so wait less.
+    doubled = "[[step]]".join(
+        "\ntimeout = 2" + part if "expect_state" in part or "expect_invocations" in part else part
+        for part in doubled.split("[[step]]")
+    )
     path = tmp_path / "doubled.toml"
     path.write_text(doubled)
     code, result = run_json("run", "event-enrichment", "--scenario", str(path))
