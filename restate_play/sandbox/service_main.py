@@ -99,6 +99,11 @@ async def _main(args: argparse.Namespace) -> None:
     config.accesslog = None
     config.errorlog = None  # its records reach the root logger below, printed once
     config.graceful_timeout = 2.0
+    # Hypercorn closes an HTTP/2 connection after 1000 requests by default (a GOAWAY); restate-server
+    # keeps one connection to a deployment for every invocation, so under load that GOAWAY broke the
+    # streams in flight and stalled them ~5 s before Restate retried them ("h2 pool connection error:
+    # stream closed because of a broken pipe"). Restate is this server's only client: no limit.
+    config.keep_alive_max_requests = 2**31
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     try:
