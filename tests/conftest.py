@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 import os
 import signal
@@ -23,6 +24,42 @@ def restate_binary() -> Path:
     from restate_play.sandbox.binary import ensure_binary
 
     return ensure_binary(lambda m: print(m, file=sys.stderr))
+
+
+@pytest.fixture(scope="session")
+def shared_server(restate_binary, tmp_path_factory):
+    """One restate-server (`restate-play server start`) for the runs that can share it; stopped at the end.
+
+    Its state dir is the session's own, never a test's `isolated_state`: tests that start, stop or
+    crash servers keep theirs. Runs on it clear what earlier runs of their pattern left.
+    """
+    home = tmp_path_factory.mktemp("shared-xdg-state")
+    env = {"XDG_STATE_HOME": str(home)}
+    started = json.loads(cli("server", "start", "--json", env=env, check=True).stdout)
+    started["env"] = env
+    yield started
+    stopped = json.loads(cli("server", "stop", "--json", env=env, check=True).stdout)
+    assert stopped["stopped"] and pid_gone(started["pid"])
+    for port in (started["ingress"], started["admin"]):
+        assert not port_in_use(port), f"port {port} still bound after the shared server stopped"
+
+
+@pytest.fixture(scope="session")
+def default_run(shared_server):
+    """`restate-play run <slug> --json` played once per session on the shared server: (exit code, result).
+
+    Several tests read the same default run (it passes; its records tell the pattern's story), so
+    it is played once; each caller gets its own copy.
+    """
+    runs: dict[str, tuple[int, dict]] = {}
+
+    def get(slug: str) -> tuple[int, dict]:
+        if slug not in runs:
+            runs[slug] = run_json("run", slug, env=shared_server["env"])
+        code, result = runs[slug]
+        return code, copy.deepcopy(result)
+
+    return get
 
 
 @pytest.fixture

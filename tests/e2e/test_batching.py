@@ -6,7 +6,6 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import run_json
 
 from restate_play.patterns.catalog import get_pattern
 from restate_play.world import ledger
@@ -37,8 +36,8 @@ def test_document_curls_batch_every_item_once(serve):
     s.stop()
 
 
-def test_run_shows_full_batches_and_timer_flushes(restate_binary, isolated_state):
-    code, result = run_json("run", "batching")
+def test_run_shows_full_batches_and_timer_flushes(default_run):
+    code, result = default_run("batching")
     assert code == 0, [c for c in result["expectations"] if not c["passed"]]
     sizes = [e["args"]["size"] for e in result["ledger"] if e["action"] == "batch.received"]
     assert sizes == [1, 10, 10, 10, 1]

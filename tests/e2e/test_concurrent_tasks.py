@@ -6,7 +6,6 @@ import re
 import threading
 
 import pytest
-from conftest import run_json
 
 from restate_play.patterns.catalog import get_pattern
 
@@ -33,8 +32,8 @@ def test_document_curl_waits_for_the_click_from_the_log(serve):
     s.stop()
 
 
-def test_run_records_the_race(restate_binary, isolated_state):
-    code, result = run_json("run", "concurrent-tasks")
+def test_run_records_the_race(default_run):
+    code, result = default_run("concurrent-tasks")
     assert code == 0, [c for c in result["expectations"] if not c["passed"]]
     by_user = {inv["completion_result"]: inv for inv in result["invocations"]}
     verified, expired = by_user["success"], by_user["failure"]

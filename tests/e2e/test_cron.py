@@ -8,7 +8,7 @@ import time
 from datetime import datetime
 
 import pytest
-from conftest import cli, run_json
+from conftest import cli
 
 from restate_play.patterns.catalog import get_pattern
 
@@ -68,8 +68,8 @@ def test_cron_second_level_job_on_a_virtual_object_under_serve(serve):
     s.stop()
 
 
-def test_cron_scenario_records(restate_binary, isolated_state):
-    code, result = run_json("run", "cron")
+def test_cron_scenario_records(default_run):
+    code, result = default_run("cron")
     assert code == 0 and result["passed"], result["expectations"]
     tasks = [e for e in result["ledger"] if e["action"] == "task.executed"]
     by_target = {t: [e for e in tasks if e["args"]["target"] == t] for t in ("TaskService", "TaskObject/reports")}

@@ -9,7 +9,7 @@ import threading
 import time
 
 import pytest
-from conftest import REPO, cli, run_json
+from conftest import REPO, cli
 
 from restate_play.patterns.catalog import get_pattern
 from restate_play.patterns.durable_promises import PromiseRejected, durable_promise
@@ -88,8 +88,8 @@ def test_document_curls_and_awaiters_in_other_processes(serve):
     assert s.stop() == 130
 
 
-def test_scenario_records(restate_binary, isolated_state):
-    code, result = run_json("run", "durable-promises")
+def test_scenario_records(default_run):
+    code, result = default_run("durable-promises")
     assert code == 0, [c for c in result["expectations"] if not c["passed"]]
     awaits = [i for i in result["invocations"] if i["target"] == "durablePromiseServer/await"]
     assert len(awaits) == 4 and all(i["status"] == "completed" for i in awaits)

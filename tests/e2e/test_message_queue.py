@@ -6,7 +6,6 @@ import json
 import time
 
 import pytest
-from conftest import run_json
 
 from restate_play.patterns.catalog import get_pattern
 
@@ -30,8 +29,8 @@ def test_message_queue_curls_against_serve(serve):
     s.stop()
 
 
-def test_message_queue_run_records(restate_binary, isolated_state):
-    code, result = run_json("run", "message-queue")
+def test_message_queue_run_records(default_run):
+    code, result = default_run("message-queue")
     assert code == 0, [c for c in result["expectations"] if not c["passed"]]
     sends = [r for r in result["requests"] if r["kind"] == "send"]
     assert [r["body"]["status"] for r in sends] == ["Accepted", "PreviouslyAccepted", "Accepted"]

@@ -6,7 +6,6 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import run_json
 
 from restate_play.patterns.catalog import get_pattern
 from restate_play.world import ledger
@@ -33,8 +32,8 @@ def test_request_fans_out_and_aggregates_under_serve(serve):
     s.stop()
 
 
-def test_run_records_four_parallel_subtasks(restate_binary, isolated_state):
-    code, result = run_json("run", "parallelize-work")
+def test_run_records_four_parallel_subtasks(default_run):
+    code, result = default_run("parallelize-work")
     assert code == 0, [c for c in result["expectations"] if not c["passed"]]
     subtasks = [i for i in result["invocations"] if i["target"] == "worker/runSubtask"]
     assert len(subtasks) == 4 and all(i["invoked_by"] == "service" for i in subtasks)

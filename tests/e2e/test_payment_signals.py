@@ -7,7 +7,6 @@ from pathlib import Path
 
 import httpx
 import pytest
-from conftest import run_json
 
 from restate_play.patterns.catalog import get_pattern
 from restate_play.world import ledger
@@ -40,8 +39,8 @@ def test_document_curl_waits_for_the_webhook_under_serve(serve):
     s.stop()
 
 
-def test_run_shows_both_paths(restate_binary, isolated_state):
-    code, result = run_json("run", "payment-signals")
+def test_run_shows_both_paths(default_run):
+    code, result = default_run("payment-signals")
     assert code == 0, [c for c in result["expectations"] if not c["passed"]]
     created = [e["args"] for e in result["ledger"] if e["action"] == "stripe.intent.created"]
     assert sorted(a["status"] for a in created) == ["processing", "processing", "requires_payment_method", "succeeded"]

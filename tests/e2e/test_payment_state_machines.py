@@ -7,7 +7,7 @@ import re
 import time
 
 import pytest
-from conftest import cli, run_json
+from conftest import cli
 
 from restate_play.patterns.catalog import get_pattern
 
@@ -36,8 +36,8 @@ def test_document_curls_end_in_the_documents_state(serve):
     s.stop()
 
 
-def test_storm_ends_consistent(restate_binary, isolated_state):
-    code, result = run_json("run", "payment-state-machines")
+def test_storm_ends_consistent(default_run):
+    code, result = default_run("payment-state-machines")
     assert code == 0, [c for c in result["expectations"] if not c["passed"]]
     storm = [r for r in result["requests"] if r["target"] == "payments/storm/makePayment"]
     charged = [r for r in storm if r["body"] == "storm successful: true"]

@@ -7,7 +7,7 @@ import re
 import time
 
 import pytest
-from conftest import cli, run_json
+from conftest import cli
 
 from restate_play.patterns.catalog import get_pattern
 
@@ -43,8 +43,8 @@ def test_document_curls_fill_the_queue_and_drain_it(serve):
     assert s.stop() == 130
 
 
-def test_scenario_records_show_priority_and_the_limit(restate_binary, isolated_state):
-    code, result = run_json("run", "priority-queue")
+def test_scenario_records_show_priority_and_the_limit(default_run):
+    code, result = default_run("priority-queue")
     assert code == 0, [c for c in result["expectations"] if not c["passed"]]
     starts = [e for e in result["ledger"] if e["action"] == "compute.start"]
     assert len(starts) == 34

@@ -7,7 +7,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import cli, run_json
+from conftest import cli
 
 from restate_play.patterns.catalog import get_pattern
 from restate_play.world import ledger
@@ -54,8 +54,8 @@ def test_rate_limiting_document_curls(serve):
     s.stop()
 
 
-def test_rate_limiting_scenario_records(restate_binary, isolated_state):
-    code, result = run_json("run", "rate-limiting")
+def test_rate_limiting_scenario_records(default_run):
+    code, result = default_run("rate-limiting")
     assert code == 0 and result["passed"], result["expectations"]
     calls = sorted(e["ts"] for e in result["ledger"] if e["action"] == "expensive.call")
     assert len(calls) == 12

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import cli, run_json
+from conftest import cli
 
 from restate_play.patterns.catalog import get_pattern
 
@@ -30,8 +30,8 @@ def test_document_curls_remind_then_mark_paid(serve):
     s.stop()
 
 
-def test_run_shows_the_documents_log_order(restate_binary, isolated_state):
-    code, result = run_json("run", "scheduling-tasks")
+def test_run_shows_the_documents_log_order(default_run):
+    code, result = default_run("scheduling-tasks")
     assert code == 0, [c for c in result["expectations"] if not c["passed"]]
     by_invoice: dict[str, list[tuple[str, float]]] = {}
     for entry in result["ledger"]:

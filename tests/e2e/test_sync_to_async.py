@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import run_json
 
 from restate_play.patterns.catalog import get_pattern
 
@@ -32,8 +31,8 @@ def test_sync_to_async_curls_against_serve(serve):
     s.stop()
 
 
-def test_sync_to_async_run_records(restate_binary, isolated_state):
-    code, result = run_json("run", "sync-to-async")
+def test_sync_to_async_run_records(default_run):
+    code, result = default_run("sync-to-async")
     assert code == 0, [c for c in result["expectations"] if not c["passed"]]
     answers = [r for r in result["requests"] if r["target"].startswith("/upload/")]
     assert [(r["target"], r["status"]) for r in answers] == [

@@ -6,7 +6,7 @@ import json
 import time
 
 import pytest
-from conftest import cli, run_json
+from conftest import cli
 
 from restate_play.patterns.catalog import get_pattern
 
@@ -39,8 +39,8 @@ def test_webhook_callbacks_curls_against_serve(serve):
     s.stop()
 
 
-def test_webhook_callbacks_run_records(restate_binary, isolated_state):
-    code, result = run_json("run", "webhook-callbacks")
+def test_webhook_callbacks_run_records(default_run):
+    code, result = default_run("webhook-callbacks")
     assert code == 0, [c for c in result["expectations"] if not c["passed"]]
     deliveries = [e["args"] for e in result["ledger"] if e["action"] == "webhook.delivery"]
     failed = [d for d in deliveries if d["type"] == "invoice.payment_failed"]
