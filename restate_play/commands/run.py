@@ -162,6 +162,8 @@ async def play(
         sandbox.ledger_path,
         model,
         log_tail=sandbox.service.log_tail if sandbox.service else None,
+        # A storm through the ingress reports every answer's id: no table scans while it runs.
+        sweep_every=None if storm is not None and runner.template.via == "ingress" else 5,
     )
     reporter.on_invocation = observer.track
     try:
@@ -201,6 +203,7 @@ def model_dashboard(model: LiveModel, footer: str = "", height: int = 50):
         model.service_log,
         footer,
         height=height,
+        cache=model.render_cache,
     )
 
 
