@@ -47,7 +47,7 @@ async def refreshes(sb: Sandbox, n: int, offset: int) -> tuple[list[float], list
         for i in range(n):
             resp = await http.post(f"{sb.ingress_url}/product/live{offset + i}/reserve")
             observer.track(resp.headers.get("x-restate-id"))  # as `run` does with every answer
-            sweeps = model.refreshes % observer.sweep_every == 0  # this refresh scans for unknown ids
+            sweeps = model.refreshes % observer.sweep_every == 0  # this refresh starts a sweep beside it
             t0 = time.perf_counter()
             await observer.refresh()
             t1 = time.perf_counter()
@@ -58,6 +58,7 @@ async def refreshes(sb: Sandbox, n: int, offset: int) -> tuple[list[float], list
             if sweeps:
                 sweep_ms.append(total_ms[-1])
     per_refresh = (sql.queries - q0) / n
+    await observer.close()
     await sql.aclose()
     return query_ms, total_ms, per_refresh, sweep_ms
 
@@ -68,7 +69,7 @@ def show(label: str, query_ms: list[float], total_ms: list[float], per_refresh: 
     print(
         f"{label:<16} refresh median {med:6.1f} ms, p95 {p95:5.1f}, max {max(total_ms):5.1f} "
         f"(queries {statistics.median(query_ms):5.1f} ms; min {min(total_ms):5.1f}; "
-        f"sweeping refreshes median {statistics.median(sweep_ms):5.1f}, max {max(sweep_ms):5.1f}; "
+        f"refreshes starting a sweep: median {statistics.median(sweep_ms):5.1f}, max {max(sweep_ms):5.1f}; "
         f"{per_refresh:.1f} queries/refresh)",
         flush=True,
     )

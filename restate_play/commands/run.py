@@ -172,6 +172,7 @@ async def play(
         else:
             await runner.run()
         await observer.refresh()
+        await observer.close()
         result = runner.result
         await _collect(result, sql, pattern, sandbox)
         result.sandbox = sandbox.describe()

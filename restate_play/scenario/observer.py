@@ -67,6 +67,7 @@ class Observer:
         self.ledger_keep = ledger_keep
         self.sweep_every = sweep_every
         self._since: str | None = None
+        self._sweeping: asyncio.Task | None = None
         self._tracked: dict[str, None] = {}  # ids to follow (ordered, newest last), until they finish
         self._final: set[str] = set()  # completed invocations whose journal is complete
 
@@ -85,15 +86,19 @@ class Observer:
         read_state = phase == every // 2 or every == 1
         started = datetime.now(UTC) - timedelta(seconds=1)  # overlap, so clock skew never drops a change
         try:
-            await asyncio.gather(self._sweep() if sweep else asyncio.sleep(0), self._follow())
+            if sweep and not self.model.refreshes:
+                await self._sweep(started)  # the first refresh fills the view
+            elif sweep and (self._sweeping is None or self._sweeping.done()):
+                # The sweep scans a table that grows with history: it runs beside the refreshes and
+                # its finds are shown when it is done, so no frame waits for it.
+                self._sweeping = asyncio.create_task(self._background_sweep(started))
+            await self._follow()
             await self._journals()
             if read_state or not self.model.refreshes:
                 self.model.state = await self._state()
             self.model.server_up = True
         except PlayError:
             self.model.server_up = False  # e.g. while the server is being restarted
-        if sweep:
-            self._since = started.isoformat(timespec="milliseconds").replace("+00:00", "Z")
         self.model.ledger = (self.model.ledger + self.ledger.new_entries())[-self.ledger_keep :]
         if self.log_tail is not None:
             self.model.service_log = self.log_tail(12)
@@ -117,7 +122,19 @@ class Observer:
                     self._tracked.pop(inv_id, None)
                     self._final.discard(inv_id)
 
-    async def _sweep(self) -> None:
+    async def close(self) -> None:
+        """Stop a sweep still under way (the view is going away)."""
+        if self._sweeping is not None and not self._sweeping.done():
+            self._sweeping.cancel()
+            await asyncio.gather(self._sweeping, return_exceptions=True)
+
+    async def _background_sweep(self, started: datetime) -> None:
+        try:
+            await self._sweep(started)
+        except PlayError:
+            pass  # the server is down: the refreshes say so; the next sweep catches up
+
+    async def _sweep(self, started: datetime) -> None:
         # The scan reads ids only, from sys_invocation_status (not the sys_invocation view, which
         # joins more tables): ~40% cheaper at 10,000 retained. Rows are fetched by id for the new ones.
         services = ", ".join(sql_str(s) for s in self.services) or "''"
@@ -127,10 +144,13 @@ class Observer:
         rows = await self.sql.query(
             f"SELECT id FROM sys_invocation_status WHERE {where} ORDER BY modified_at DESC LIMIT {MAX_SHOWN * 4}"
         )
-        unknown = [r["id"] for r in rows if r["id"] not in self.model.invocations]
+        known = self.model.invocations.keys() | self._tracked.keys()  # the tracked are followed anyway
+        unknown = [r["id"] for r in rows if r["id"] not in known]
         if unknown:
             ids = ", ".join(sql_str(i) for i in unknown)
             self._show(await self.sql.invocations(f"id IN ({ids})", limit=len(unknown)))
+        # Only once its finds are shown: a sweep that failed half way is repeated from the same point.
+        self._since = started.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
     async def _follow(self) -> None:
         ids = [i for i in self._tracked if i not in self._final][-MAX_SHOWN * 4 :]

@@ -91,7 +91,12 @@ def dashboard(
     )
     recent = tuple(invocations)[-8:]
     layout["invocations"].update(
-        Reused(cache, "invocations", recent, lambda: Panel(invocation_table(recent, title=""), title="Invocations"))
+        Reused(
+            cache,
+            "invocations",
+            recent,
+            lambda: Panel(invocation_table(recent, title="", compact=True), title="Invocations"),
+        )
     )
     states = tuple(state)
     layout["state"].update(

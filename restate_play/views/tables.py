@@ -17,23 +17,26 @@ from restate_play.views.values import short, value_renderable
 from restate_play.world.ledger import LedgerEntry
 
 
-def invocation_table(invocations: Iterable[Invocation], title: str = "Invocations") -> Table:
+def invocation_table(invocations: Iterable[Invocation], title: str = "Invocations", compact: bool = False) -> Table:
+    """`compact`: for a dashboard panel (~60 columns): the id's tail (as the ledger shows it), no creation time."""
     table = Table(title=title, title_justify="left", expand=False, show_edge=False, pad_edge=False)
     # One line per invocation: on a narrow terminal cells are cut with "…" rather than wrapped.
     table.add_column("id", style="dim", no_wrap=True, min_width=12)
-    table.add_column("target", style="bold", no_wrap=True, min_width=14)
+    table.add_column("target", style="bold", no_wrap=True, min_width=14, overflow="ellipsis")
     table.add_column("status", no_wrap=True, min_width=9)
     table.add_column("journal", justify="right", no_wrap=True)
-    table.add_column("created", style="dim", no_wrap=True)
+    if not compact:
+        table.add_column("created", style="dim", no_wrap=True)
     table.add_column("result / last failure", no_wrap=True, overflow="ellipsis")
     for inv in invocations:
         outcome = inv.completion_failure or inv.last_failure or (inv.completion_result or "")
+        created = [] if compact else [(inv.created_at or "")[11:23]]
         table.add_row(
-            inv.id,
+            inv.id[-12:] if compact else inv.id,
             inv.target,
             status_text(inv),
             str(inv.journal_size),
-            (inv.created_at or "")[11:23],
+            *created,
             short(outcome, 50),
         )
     return table
@@ -67,11 +70,15 @@ def kv_table(service: str, key: str, entries: Iterable[StateEntry]) -> Group:
 
 def ledger_table(entries: Iterable[LedgerEntry], title: str = "World ledger (external actions)") -> Table:
     table = Table(title=title, title_justify="left", show_edge=False, pad_edge=False)
-    table.add_column("#", justify="right", style="dim", no_wrap=True)
-    table.add_column("time", style="dim", no_wrap=True)
-    table.add_column("action", style="bold yellow", no_wrap=True)
+    entries = list(entries)
+    # In a narrow panel the args give way (cut with "…"); the sequence number and the action stay whole.
+    seq_width = max((len(str(e.seq)) for e in entries), default=1)
+    action_width = min(max((len(e.action) for e in entries), default=6), 24)
+    table.add_column("#", justify="right", style="dim", no_wrap=True, min_width=seq_width)
+    table.add_column("time", style="dim", no_wrap=True, min_width=12)
+    table.add_column("action", style="bold yellow", no_wrap=True, min_width=action_width, overflow="ellipsis")
     table.add_column("args", no_wrap=True, overflow="ellipsis")
-    table.add_column("invocation", style="dim", no_wrap=True)
+    table.add_column("invocation", style="dim", no_wrap=True, overflow="ellipsis")
     for e in entries:
         when = datetime.fromtimestamp(e.ts).strftime("%H:%M:%S.%f")[:-3]
         table.add_row(
