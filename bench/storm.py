@@ -2,7 +2,7 @@
 
     python bench/storm.py [--pattern durable-rpc] [--requests 3000] [--concurrency 32] [--runs 3]
 
-On one sandbox, interleaved run by run so drift on a shared machine hits all alike:
+On one sandbox, interleaved run by run (the order rotating) so drift on a shared machine hits all alike:
   wrk      wrk (C, epoll, one thread) against the same handler, a Lua script sending the storm's
            request (POST, headers, a per-request {i} in the target and idempotency key)
   live     the storm as `run --requests` plays it in a terminal: the driver, the live view's
@@ -237,7 +237,8 @@ def main() -> None:
         seconds = max(5, round(args.requests / max(warm["rps"], 1)))
         print(f"wrk warm-up: {warm['rps']:.0f} req/s; wrk runs last {seconds} s (≈ {args.requests} requests)")
         for run in range(args.runs):
-            for kind in kinds:
+            # The order rotates from run to run: a run pays for the compaction its predecessor caused.
+            for kind in kinds[run % len(kinds) :] + kinds[: run % len(kinds)]:
                 prefix = f"{kind}{run}-"
                 counting_query.n = 0
                 with Meter(sb) as meter:
