@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from typing import Any
 
 import httpx
@@ -93,10 +94,15 @@ class Introspection:
             return []
         return [decode_event(r) for r in rows]
 
-    async def state(self, service: str, key: str | None = None, limit: int = 500) -> list[StateEntry]:
+    async def state(
+        self, service: str, key: str | None = None, limit: int = 500, keys: Sequence[str] = ()
+    ) -> list[StateEntry]:
+        """The service's K/V state: all of it (up to `limit`), one object `key`, or those in `keys`."""
         where = f"service_name = {sql_str(service)}"
         if key is not None:
             where += f" AND service_key = {sql_str(key)}"
+        if keys:
+            where += f" AND service_key IN ({', '.join(sql_str(k) for k in keys)})"
         rows = await self.query(
             f"SELECT service_name, service_key, key, value_utf8, value FROM state WHERE {where} "
             f"ORDER BY service_key, key LIMIT {int(limit)}"

@@ -184,12 +184,15 @@ class Observer:
 
     async def _shown_state(self) -> list[StateEntry]:
         """The state of the shown invocations' object keys only: a lookup per key, not a table scan."""
-        keys = dict.fromkeys((i.service, i.key) for i in self.model.shown_invocations() if i.key is not None)
+        keys: dict[str, dict[str, None]] = {}  # service → its shown object keys, in order
+        for inv in self.model.shown_invocations():
+            if inv.key is not None:
+                keys.setdefault(inv.service, {})[inv.key] = None
         if not keys:
             return self.model.state
         out: list[StateEntry] = []
-        for service, key in keys:
-            out += await self.sql.state(service, key=key, limit=40)
+        for service, of_service in keys.items():
+            out += await self.sql.state(service, keys=list(of_service), limit=40)
         return out[-40:]
 
     async def run(self, interval: float = 0.25) -> None:

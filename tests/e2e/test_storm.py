@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+
+import httpx
 import pytest
 from conftest import cli, run_json
 from test_run_patterns import assert_clean
@@ -41,3 +44,29 @@ def test_storm_errors_are_clear(restate_binary, isolated_state, tmp_path):
     waits.write_text('[[step]]\nwait = 0.1\n[[step]]\ncall = "product/p1/reserve"\n')
     proc = cli("run", "durable-rpc", "--scenario", str(waits), "--requests", "5")
     assert proc.returncode == 2 and "Scenario 'waits' cannot drive a storm" in proc.stderr
+
+
+def test_a_long_storm_never_breaks_restates_connection_to_the_service(restate_binary, isolated_state):
+    """Over 1000 requests on restate-server's one HTTP/2 connection to hypercorn: no connection error.
+
+    Hypercorn's default closes a connection after 1000 requests; the invocations in flight then
+    failed with "h2 pool connection error … broken pipe" and stalled ~5 s before their retry.
+    """
+    from restate_play.commands.run import scenario_path
+    from restate_play.patterns.catalog import get_pattern
+    from restate_play.sandbox.sandbox import Sandbox, SandboxOptions
+    from restate_play.scenario.model import load
+    from restate_play.scenario.storm import Storm, storm_template
+
+    pattern = get_pattern("durable-rpc")
+    template = storm_template(load(scenario_path(pattern, "durable-rpc.storm")))
+    with Sandbox(pattern, SandboxOptions()) as sb:
+        stats = asyncio.run(Storm(template, 1500, 16, sb.ingress_url).run())
+        assert stats.answered == 1500 and not stats.errors
+        rows = httpx.post(
+            f"{sb.admin_url}/query",
+            json={"query": "SELECT event_json FROM sys_journal_events"},
+            headers={"accept": "application/json"},
+        ).json()["rows"]
+        transient = [r["event_json"] for r in rows if "TransientError" in r["event_json"]]
+        assert transient == [], transient[:3]

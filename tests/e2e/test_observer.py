@@ -1,0 +1,90 @@
+"""The live view's observer against a real restate-server: bounded queries, sweeps beside the refreshes."""
+
+from __future__ import annotations
+
+import asyncio
+
+import httpx
+import pytest
+
+from restate_play.patterns.catalog import get_pattern
+from restate_play.restate.introspection import Introspection
+from restate_play.sandbox.sandbox import Sandbox, SandboxOptions
+from restate_play.scenario.observer import LiveModel, Observer
+
+pytestmark = pytest.mark.e2e
+
+
+class CountingSql(Introspection):
+    """Introspection that remembers every SQL text it sent."""
+
+    def __init__(self, admin_url: str):
+        super().__init__(admin_url)
+        self.sent: list[str] = []
+
+    async def query(self, sql: str):
+        self.sent.append(sql)
+        return await super().query(sql)
+
+
+@pytest.fixture
+def sandbox(restate_binary, isolated_state):
+    with Sandbox(get_pattern("durable-rpc"), SandboxOptions()) as sb:
+        yield sb
+
+
+async def reserve(sb: Sandbox, products: list[str]) -> list[str]:
+    async with httpx.AsyncClient(timeout=30) as http:
+        answers = [await http.post(f"{sb.ingress_url}/product/{p}/reserve") for p in products]
+    assert all(a.status_code == 200 for a in answers)
+    return [a.headers["x-restate-id"] for a in answers]
+
+
+def test_follows_reported_ids_and_sweeps_for_the_others(sandbox):
+    async def main() -> None:
+        sql = CountingSql(sandbox.admin_url)
+        model = LiveModel()
+        observer = Observer(sql, ("product",), sandbox.ledger_path, model)
+        await observer.refresh()  # the first refresh sweeps in place: an empty view
+        assert model.invocations == {}
+        known = await reserve(sandbox, ["k1"])
+        observer.track(known[0])
+        unknown = await reserve(sandbox, ["u1", "u2"])  # e.g. started by Kafka: no id reported
+        sql.sent.clear()
+        await observer.refresh()  # refresh 1: follows the reported id only
+        assert set(model.invocations) == set(known) and model.journals[known[0]]
+        assert not any("sys_invocation_status" in q for q in sql.sent)  # no scan on this refresh
+        for _ in range(8):  # refresh 5 starts a sweep beside the refreshes; its finds show up after
+            await observer.refresh()
+            await asyncio.sleep(0.05)
+        assert set(model.invocations) == {*known, *unknown}
+        assert all(model.journals[i] and model.invocations[i].done for i in unknown)
+        scans = [q for q in sql.sent if "sys_invocation_status" in q]
+        assert len(scans) == 1 and "modified_at >=" in scans[0]  # later sweeps look only at changes
+        await observer.close()
+        await sql.aclose()
+
+    asyncio.run(main())
+
+
+def test_without_sweeps_no_table_is_scanned(sandbox):
+    """A storm reports every id: `sweep_every=None` reads by id and by the shown keys only."""
+
+    async def main() -> None:
+        sql = CountingSql(sandbox.admin_url)
+        model = LiveModel()
+        observer = Observer(sql, ("product",), sandbox.ledger_path, model, sweep_every=None)
+        ids = await reserve(sandbox, ["s1", "s2", "s3"])
+        await reserve(sandbox, ["other"])  # not reported: must stay unseen
+        for inv_id in ids:
+            observer.track(inv_id)
+        for _ in range(6):
+            await observer.refresh()
+        assert set(model.invocations) == set(ids)
+        assert {(s.key, s.value) for s in model.state} == {("s1", "true"), ("s2", "true"), ("s3", "true")}
+        for q in sql.sent:
+            assert "sys_invocation_status" not in q
+            assert "FROM state WHERE" not in q or "service_key IN" in q, q  # by the shown keys, no scan
+        await sql.aclose()
+
+    asyncio.run(main())
