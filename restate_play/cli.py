@@ -13,6 +13,9 @@ from typing import Annotated
 import typer
 
 from restate_play.errors import PlayError
+from restate_play.lean_help import import_typer_help
+
+import_typer_help()  # typer's help without rich.markdown and rich.traceback, which it never draws here
 
 app = typer.Typer(
     name="restate-play",
