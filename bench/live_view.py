@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import statistics
 import time
 
@@ -41,7 +42,9 @@ async def refreshes(sb: Sandbox, n: int, offset: int) -> tuple[list[float], list
     observer = Observer(sql, get_pattern("durable-rpc").services, sb.ledger_path, model)
     console = Console(file=open("/dev/null", "w"), width=160, height=50)  # noqa: SIM115
     query_ms, total_ms, sweep_ms = [], [], []
+    phases: list[tuple[float, float, int]] = []  # (total, queries, phase after the refresh)
     await observer.refresh()  # the first refresh of a view fills it; steady state is what repeats
+    gc.freeze()  # as the live view does when it starts (run.py's _play_live)
     q0 = sql.queries
     async with httpx.AsyncClient(timeout=30) as http:
         for i in range(n):
@@ -57,7 +60,10 @@ async def refreshes(sb: Sandbox, n: int, offset: int) -> tuple[list[float], list
             total_ms.append((t2 - t0) * 1000)
             if sweeps:
                 sweep_ms.append(total_ms[-1])
+            phases.append((total_ms[-1], query_ms[-1], model.refreshes % observer.sweep_every))
     per_refresh = (sql.queries - q0) / n
+    slowest = ", ".join(f"{t:.0f} ms ({q:.0f} in queries, phase {ph})" for t, q, ph in sorted(phases)[-3:])
+    print(f"  slowest refreshes: {slowest}", flush=True)
     await observer.close()
     await sql.aclose()
     return query_ms, total_ms, per_refresh, sweep_ms

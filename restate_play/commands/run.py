@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import itertools
 import json
 import os
@@ -209,6 +210,9 @@ def model_dashboard(model: LiveModel, footer: str = "", height: int = 50):
 
 
 async def _play_live(runner: ScenarioRunner, observer: Observer, model: LiveModel, out: Console) -> None:
+    # What exists now (modules, the sandbox) lives for the whole run: keep it out of the collector's
+    # full passes, which otherwise stop a frame for up to ~60 ms (measured in bench/live_view.py).
+    gc.freeze()
     def frame():
         footer = (
             f"refresh {model.last_refresh_ms:.0f} ms · {model.refreshes} refreshes · "

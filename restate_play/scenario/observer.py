@@ -4,18 +4,20 @@ A refresh asks only about invocations it knows of and that are not finished yet 
 by id: the run reports the ids of its requests, and calls found in journals add their callees),
 only for journal entries after the last index seen, and only for ledger lines appended since last
 time. Every few refreshes a sweep also looks for invocations it could not know of (Kafka records,
-client apps, timers) and reads the pattern's state: those queries scan the server's tables, so
-they are what grows with history, and they run at a fraction of the refresh rate.
+client apps, timers), and half a cycle later the pattern's state is read: those two scan the
+server's tables, so they are what grows with history. They run at a fraction of the refresh
+rate, in the background, one at a time: no frame waits for a scan.
 
 When every invocation worth showing is reported by id (a storm: each answer carries its
-x-restate-id), `sweep_every=None` drops the scans altogether: no sweep, and the state is read
-for the keys of the shown invocations only.
+x-restate-id), `sweep_every=None` drops the sweep, and the state is read for the keys of the
+shown invocations only.
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Coroutine
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -67,7 +69,7 @@ class Observer:
         self.ledger_keep = ledger_keep
         self.sweep_every = sweep_every
         self._since: str | None = None
-        self._sweeping: asyncio.Task | None = None
+        self._scanning: asyncio.Task | None = None  # a sweep or a state read, beside the refreshes
         self._tracked: dict[str, None] = {}  # ids to follow (ordered, newest last), until they finish
         self._final: set[str] = set()  # completed invocations whose journal is complete
 
@@ -86,16 +88,17 @@ class Observer:
         read_state = phase == every // 2 or every == 1
         started = datetime.now(UTC) - timedelta(seconds=1)  # overlap, so clock skew never drops a change
         try:
-            if sweep and not self.model.refreshes:
-                await self._sweep(started)  # the first refresh fills the view
-            elif sweep and (self._sweeping is None or self._sweeping.done()):
-                # The sweep scans a table that grows with history: it runs beside the refreshes and
-                # its finds are shown when it is done, so no frame waits for it.
-                self._sweeping = asyncio.create_task(self._background_sweep(started))
+            if not self.model.refreshes:  # the first refresh fills the view
+                if sweep:
+                    await self._sweep(started)
+                self.model.state = await self._state()
+            elif (sweep or read_state) and (self._scanning is None or self._scanning.done()):
+                # Both scan tables that grow with history: they run beside the refreshes, one at a
+                # time, and what they find is shown once they are done, so no frame waits for them.
+                scan = self._sweep(started) if sweep else self._read_state()
+                self._scanning = asyncio.create_task(self._in_background(scan))
             await self._follow()
             await self._journals()
-            if read_state or not self.model.refreshes:
-                self.model.state = await self._state()
             self.model.server_up = True
         except PlayError:
             self.model.server_up = False  # e.g. while the server is being restarted
@@ -123,16 +126,20 @@ class Observer:
                     self._final.discard(inv_id)
 
     async def close(self) -> None:
-        """Stop a sweep still under way (the view is going away)."""
-        if self._sweeping is not None and not self._sweeping.done():
-            self._sweeping.cancel()
-            await asyncio.gather(self._sweeping, return_exceptions=True)
+        """Stop a scan still under way (the view is going away)."""
+        if self._scanning is not None and not self._scanning.done():
+            self._scanning.cancel()
+            await asyncio.gather(self._scanning, return_exceptions=True)
 
-    async def _background_sweep(self, started: datetime) -> None:
+    @staticmethod
+    async def _in_background(scan: Coroutine[Any, Any, None]) -> None:
         try:
-            await self._sweep(started)
+            await scan
         except PlayError:
-            pass  # the server is down: the refreshes say so; the next sweep catches up
+            pass  # the server is down: the refreshes say so; the next scan catches up
+
+    async def _read_state(self) -> None:
+        self.model.state = await self._state()
 
     async def _sweep(self, started: datetime) -> None:
         # The scan reads ids only, from sys_invocation_status (not the sys_invocation view, which

@@ -78,8 +78,12 @@ def test_without_sweeps_no_table_is_scanned(sandbox):
         await reserve(sandbox, ["other"])  # not reported: must stay unseen
         for inv_id in ids:
             observer.track(inv_id)
-        for _ in range(6):
+        for _ in range(20):  # the state is read beside the refreshes (every 5th starts a read)
             await observer.refresh()
+            await asyncio.sleep(0.05)
+            if len(model.state) == 3:
+                break
+        await observer.close()
         assert set(model.invocations) == set(ids)
         assert {(s.key, s.value) for s in model.state} == {("s1", "true"), ("s2", "true"), ("s3", "true")}
         for q in sql.sent:
