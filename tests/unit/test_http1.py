@@ -105,3 +105,36 @@ def test_refused_connection_is_an_os_error():
             await Http1Connection("127.0.0.1", port).request(b"POST / HTTP/1.1\r\n\r\n")
 
     asyncio.run(main())
+
+
+def test_answers_arriving_in_pieces():
+    """A head, a chunk size or a body split across reads is waited for, not misread."""
+    answers = [
+        b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nX-Trailer: t\r\n\r\n"
+        b"4\r\nwiki\r\n5\r\npedia\r\n0\r\nx-t: 1\r\n\r\n",
+        b"HTTP/1.1 201 Created\r\ncontent-length: 11\r\n\r\nhello world",
+    ]
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        for answer in answers:
+            await reader.readuntil(b"\r\n\r\n")
+            for i in range(0, len(answer), 3):  # three bytes at a time
+                writer.write(answer[i : i + 3])
+                await writer.drain()
+                await asyncio.sleep(0.001)
+        writer.close()
+
+    async def main() -> None:
+        server = await asyncio.start_server(handle, "127.0.0.1", 0)
+        port = server.sockets[0].getsockname()[1]
+        conn = Http1Connection("127.0.0.1", port)
+        req = encode_request("POST", "127.0.0.1", port, "/", {}, None)
+        first = await conn.request(req)
+        assert (first.status, first.body, first.headers["x-trailer"]) == (200, b"wikipedia", "t")
+        second = await conn.request(req)
+        assert (second.status, second.body) == (201, b"hello world")
+        await conn.aclose()
+        server.close()
+        await server.wait_closed()
+
+    asyncio.run(main())
