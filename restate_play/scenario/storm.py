@@ -239,7 +239,7 @@ def expected_invocations(template: Request, requests: int) -> int:
 class StormRunner:
     """Plays a storm where the scenario runner would play the steps (same `run()` and `result`)."""
 
-    observer_interval = 0.6  # seconds between the live view's refreshes during a storm (0.2 otherwise)
+    observer_interval = 1.0  # seconds between the live view's refreshes during a storm (0.2 otherwise)
 
     def __init__(
         self,
