@@ -47,6 +47,16 @@ class Reused:
             yield new_line
 
 
+class FitWidth:
+    """Builds its content for the width it is given at render time (a panel's inside)."""
+
+    def __init__(self, build: Callable[[int], RenderableType]):
+        self.build = build
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        yield self.build(options.max_width)
+
+
 def dashboard(
     title: str,
     events: Sequence[str],
@@ -95,12 +105,17 @@ def dashboard(
             cache,
             "invocations",
             recent,
-            lambda: Panel(invocation_table(recent, title="", compact=True), title="Invocations"),
+            lambda: Panel(FitWidth(lambda w: invocation_table(recent, title="", width=w)), title="Invocations"),
         )
     )
     states = tuple(state)
     layout["state"].update(
-        Reused(cache, "state", states, lambda: Panel(state_table(states, title=""), title="State (K/V)"))
+        Reused(
+            cache,
+            "state",
+            states,
+            lambda: Panel(FitWidth(lambda w: state_table(states, title="", width=w)), title="State (K/V)"),
+        )
     )
     rows = max(2, (height - 2) * 2 // 7 - 5)
     lines = tuple(ledger)[-rows:]
@@ -109,7 +124,7 @@ def dashboard(
             cache,
             "ledger",
             tuple(e.seq for e in lines),
-            lambda: Panel(ledger_table(lines, title=""), title="World ledger"),
+            lambda: Panel(FitWidth(lambda w: ledger_table(lines, title="", width=w)), title="World ledger"),
         )
     )
     log_rows = max(1, (height - 2) // 7 - 2)

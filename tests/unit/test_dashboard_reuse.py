@@ -6,6 +6,7 @@ from rich.console import Console
 
 from restate_play.restate.records import Invocation, JournalEntry, StateEntry
 from restate_play.views.dashboard import dashboard
+from restate_play.views.tables import Fit, fit_widths, invocation_table
 from restate_play.world.ledger import LedgerEntry
 
 
@@ -48,3 +49,26 @@ def test_reused_panels_draw_what_a_fresh_frame_draws():
     journals2["inv_1"].append(JournalEntry(2, "Command", "Output"))
     frame(invocations2, journals2, state2, ledger2, cache)
     assert cache["journals"] is not again["journals"] and cache["state"] is again["state"]
+
+
+def test_narrow_panels_drop_columns_instead_of_squeezing_them():
+    """At 80–200 columns the side panels show whole headers and values, never zero-width columns."""
+    invocations, journals, state, ledger = records(3, status="completed")
+    for width in (80, 100, 160, 200):
+        console = Console(width=width, height=40, record=True, file=open("/dev/null", "w"))  # noqa: SIM115
+        console.print(dashboard("t", ["e"], invocations, journals, state, ledger, ["log"], "f", 40, cache={}))
+        text = console.export_text()
+        assert "┃┃" not in text and "╇╇" not in text, f"a column squeezed to nothing at {width} columns"
+        for shown in ("target", "status", "completed", "key", "name", "value", "reserved", "true", "stock.rese"):
+            assert shown in text, f"{shown!r} missing at {width} columns"
+
+
+def test_fit_widths_drops_the_least_kept_columns_first():
+    columns = [Fit("a", 10, 5, 3), Fit("b", 20, 8, 1), Fit("c", 6, 6, 2)]
+    assert fit_widths(100, columns) == {"a": 10, "c": 6, "b": 20}  # all, at their natural width
+    assert fit_widths(5 + 6 + 8 + 6, columns) == {"a": 5, "c": 6, "b": 8}  # all, at their least width
+    assert fit_widths(5 + 6 + 3 + 4, columns) == {"a": 9, "c": 6}  # b goes first; a gets the spare
+    assert fit_widths(3, columns) == {"a": 5}  # the most kept stays, even too wide
+    headers = [c.header for c in invocation_table(records(2)[0], width=40).columns]
+    assert headers == ["target", "status", "journal"]
+    assert [c.header for c in invocation_table(records(2)[0], width=90).columns][0] == "id"
