@@ -6,7 +6,9 @@ a scenario on a fresh sandbox, live or as lines; `show`: the journals, state, le
 
 from __future__ import annotations
 
+import json
 import re
+import shlex
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -44,7 +46,11 @@ class Outcome:
 
 
 def serve_curls(requests: list[dict], sandbox: dict, pattern: Pattern) -> list[str]:
-    """The run's requests as curl lines for `restate-play serve` (the documents' ports)."""
+    """The run's requests as curl lines for `restate-play serve` (the documents' ports).
+
+    Kafka records become `restate-play kafka publish` lines, after the subscription's curl line:
+    `serve` leaves the subscription to the learner, as the document's step 5.
+    """
     mapping: dict[int, int] = {}
     server = sandbox.get("server", {})
     for name, port in SERVE_PORTS.items():
@@ -53,7 +59,18 @@ def serve_curls(requests: list[dict], sandbox: dict, pattern: Pattern) -> list[s
     clients = sandbox.get("service", {}).get("client_ports", [])
     mapping.update({got: doc for got, doc in zip(clients, pattern.client_ports, strict=False)})
     out: list[str] = []
+    if any(req.get("kind") == "publish" for req in requests):
+        from restate_play.sandbox.kafka import SUBSCRIPTION_OPTIONS  # loaded anyway by the run that published
+
+        admin = SERVE_PORTS["admin"]
+        for sub in sandbox.get("components", {}).get("kafka", {}).get("subscriptions", []):
+            body = json.dumps({"source": sub["source"], "sink": sub["sink"], "options": SUBSCRIPTION_OPTIONS})
+            out.append(f"curl localhost:{admin}/subscriptions -H 'content-type: application/json' -d '{body}'")
     for req in requests:
+        if req.get("kind") == "publish":
+            record = f"{req['key']}:{req['value']}"  # the console producer's key:json
+            out.append(f"restate-play kafka publish {req['topic']} {shlex.quote(record)}")
+            continue
         curl = req.get("curl")
         if not curl or req.get("kind") not in ("call", "send"):
             continue

@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import shlex
 import shutil
 import signal
 import subprocess
@@ -15,19 +16,27 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import REPO
+from conftest import REPO, pid_gone, port_in_use
 from prompt_toolkit.application import create_app_session
 from prompt_toolkit.input import create_pipe_input
 from prompt_toolkit.output import DummyOutput
 from rich.console import Console
 
 from restate_play.commands.tutorial import make_tutorial
+from restate_play.patterns.catalog import get_pattern
+from restate_play.scenario.result import RunResult
+from restate_play.tutorial.flow import serve_curls
 from restate_play.tutorial.progress import progress_file
 from restate_play.tutorial.prompts import QuestionaryPrompter
 
 pytestmark = pytest.mark.e2e
 
 DOWN = "\x1b[B"
+POSTS = [  # what the Kafka chapter's scenario (event-transactions) publishes, in order
+    'userid1:{"content": "Hi! This is my first post!", "metadata": "public"}',
+    'userid2:{"content": "Hi! This is my first post!", "metadata": "public"}',
+    'userid1:{"content": "Hi! This is my second post!", "metadata": "public"}',
+]
 
 
 def sandbox_processes(marker: str) -> list[str]:
@@ -43,7 +52,10 @@ def sandbox_processes(marker: str) -> list[str]:
             continue
         if marker.encode() not in environ or not argv or not argv[0]:
             continue
-        ours = argv[0].endswith(b"restate-server") or b"restate_play.sandbox.service_main" in argv
+        ours = (
+            argv[0].endswith((b"restate-server", b"/tansu"))  # the server, and the Kafka chapter's broker
+            or b"restate_play.sandbox.service_main" in argv
+        )
         if ours and "State:\tZ" not in (proc / "status").read_text(errors="replace"):
             found.append(f"{proc.name}: {b' '.join(argv).decode(errors='replace')}")
     return found
@@ -93,6 +105,86 @@ def test_two_chapters_through_a_pipe(restate_binary, isolated_state):
         assert fragment in text, f"missing {fragment!r}"
     assert not sandbox_processes(str(isolated_state))
     print(f"two chapters through a pipe: {took:.1f} s")
+
+
+def test_kafka_chapter_through_the_real_broker(restate_binary, isolated_state):
+    """The Kafka chapter as a learner plays it: records published to a real broker (Tansu), each
+    one delivered by Restate's subscription as an invocation, the checks passing, and then no
+    broker, server or service process and no port left behind."""
+    buf = io.StringIO()
+    out = Console(file=buf, width=160, no_color=True)
+    runs: list[RunResult] = []
+    t0 = time.monotonic()
+    with create_pipe_input() as pipe:
+        pipe.send_text(DOWN + "\r")  # kafka 1: b) A's later posts wait their turn; B goes ahead → right
+        with create_app_session(input=pipe, output=DummyOutput()):
+            tutorial = make_tutorial(QuestionaryPrompter(), out, "plain")
+            play = tutorial.play
+
+            def keep(*args) -> RunResult:  # the step's run, to check its records below
+                runs.append(play(*args))
+                return runs[-1]
+
+            tutorial.play = keep
+            outcome = tutorial.run("kafka")
+    took = time.monotonic() - t0
+    text = buf.getvalue()
+    # The last chapter: played, and the tutorial says so (no "Next chapter?" question).
+    assert outcome.steps_played == 1 and outcome.finished and not outcome.stopped_by, text[-3000:]
+    saved = json.loads(progress_file().read_text())
+    assert steps(saved, "kafka")["1"]["correct"] and steps(saved, "kafka")["1"]["run_passed"], text[-3000:]
+
+    [result] = runs
+    failed = [c for c in result.checks if not c.passed]
+    assert result.pattern == "event-transactions" and result.passed and not failed, (failed, result.error)
+    kafka = result.sandbox["components"]["kafka"]
+    assert not kafka["external"] and kafka["topics_created"] == ["social-media-posts"]
+    assert [(s["source"], s["sink"]) for s in kafka["subscriptions"]] == [
+        ("kafka://my-cluster/social-media-posts", "service://userFeed/processPost")
+    ]
+    published = [r for r in result.requests if r["kind"] == "publish"]
+    assert [(r["topic"], r["key"], r["offset"]) for r in published] == [
+        ("social-media-posts", "userid1", 0),
+        ("social-media-posts", "userid2", 1),
+        ("social-media-posts", "userid1", 2),
+    ]
+    assert all(r["kind"] == "publish" for r in result.requests)  # nothing reached Restate but through Kafka
+    # One invocation per record, each created by the subscription (not by an ingress call), none repeated.
+    assert sorted((i["target"], i["invoked_by"]) for i in result.invocations) == [
+        ("userFeed/userid1/processPost", "subscription"),
+        ("userFeed/userid1/processPost", "subscription"),
+        ("userFeed/userid2/processPost", "subscription"),
+    ]
+    for fragment in (
+        "Chapter 7/7: Kafka event processing",
+        "async def process_post(ctx: ObjectContext",  # the real handler source
+        "Starting kafka…",
+        "userid1 → social-media-posts partition 0 offset 0",
+        "💥 service killed (SIGKILL)",
+        "PASSED: 11/11 expectations held",
+        "✔ Right!",
+        "That was the last chapter available today",
+        # Try it by hand: under serve the subscription is the learner's (the document's step 5), then the records.
+        "restate-play serve event-transactions",
+        "$ curl localhost:9070/subscriptions -H 'content-type: application/json'",
+        "$ restate-play kafka publish social-media-posts "
+        '\'userid2:{"content": "Hi! This is my first post!", "metadata": "public"}\'',
+    ):
+        assert fragment in text, f"missing {fragment!r}"
+    # The subscription line is the document's, as `serve event-transactions` prints it (the panel wraps it).
+    [subscribe] = [
+        line for line in (REPO / "scenarios/event-transactions.curls").read_text().splitlines() if line[:4] == "curl"
+    ]
+    hints = serve_curls(result.requests, result.sandbox, get_pattern("event-transactions"))
+    assert hints == [subscribe] + [f"restate-play kafka publish social-media-posts {shlex.quote(p)}" for p in POSTS]
+
+    sb = result.sandbox
+    assert pid_gone(sb["server"]["pid"]) and pid_gone(sb["service"]["pid"]) and pid_gone(kafka["pid"])
+    ports = (sb["server"]["ingress"], sb["server"]["admin"], sb["server"]["fabric"], sb["service"]["port"])
+    for port in (*ports, kafka["port"]):
+        assert not port_in_use(port), f"port {port} still bound after the chapter"
+    assert not sandbox_processes(str(isolated_state))
+    print(f"kafka chapter through the real broker: {took:.1f} s")
 
 
 def test_ctrl_c_during_a_run_keeps_progress_and_leaves_nothing(restate_binary, isolated_state, tmp_path):

@@ -161,6 +161,20 @@ def test_curl_hints_use_the_ports_of_serve():
     ]
 
 
+def test_curl_hints_for_kafka_records_subscribe_first_then_publish():
+    sub = {"id": "sub_1", "source": "kafka://my-cluster/posts", "sink": "service://userFeed/processPost"}
+    sandbox = {"server": {"ingress": 41001, "admin": 41002}, "components": {"kafka": {"subscriptions": [sub]}}}
+    requests = [{"kind": "publish", "topic": "posts", "key": "u1", "value": '{"content": "it\'s me"}'}] * 2
+    assert serve_curls(requests, sandbox, get_pattern("event-transactions")) == [
+        "curl localhost:9070/subscriptions -H 'content-type: application/json' -d "
+        '\'{"source": "kafka://my-cluster/posts", "sink": "service://userFeed/processPost", '
+        '"options": {"auto.offset.reset": "earliest"}}\'',
+        # one line per record, repeats kept: publishing twice is two records
+        """restate-play kafka publish posts 'u1:{"content": "it'"'"'s me"}'""",
+        """restate-play kafka publish posts 'u1:{"content": "it'"'"'s me"}'""",
+    ]
+
+
 class FakeRun:
     """Stands in for run_pattern: records what would have been played."""
 
