@@ -92,7 +92,9 @@ class Child:
 
     def log_tail(self, lines: int = 20) -> list[str]:
         try:
-            data = self.log_path.read_bytes()[-16384:]
+            with self.log_path.open("rb") as log:  # only the end: the log grows with every request
+                log.seek(max(0, log.seek(0, os.SEEK_END) - 16384))
+                data = log.read()
         except FileNotFoundError:
             return []
         return data.decode("utf-8", "replace").splitlines()[-lines:]
