@@ -396,7 +396,10 @@ class ScenarioRunner:
     # -- waiting ---------------------------------------------------------------------------------
     async def _wait_for(self, step: Step) -> None:
         assert step.of
-        lab = self.labels[step.of]
+        lab = self.labels.get(step.of)
+        if lab is None:  # e.g. a record published to a topic nobody subscribed to
+            self._record(Check(step.number, f"'{step.of}' completes", False, "nothing was started under this label"))
+            return
         if lab.task and not lab.task.done():
             try:
                 await asyncio.wait_for(asyncio.shield(lab.task), timeout=step.timeout)
@@ -435,6 +438,15 @@ class ScenarioRunner:
             self.reporter.note(f"{p['key']} → {topic} partition {p['partition']} offset {p['offset']}")
             self.result.requests.append({"target": f"kafka://{topic}", "kind": "publish", "label": None, **p})
         sinks = [s.removeprefix("service://").split("/") for s in self.sandbox.kafka_sinks(topic)]
+        if len(sinks) != 1 and any(labels):
+            self._record(
+                Check(
+                    step.number,
+                    f"one Restate subscription to '{topic}' turns the records into invocations",
+                    False,
+                    f"{len(sinks)} subscription(s): the labelled records' invocations cannot be followed",
+                )
+            )
         for label, p in zip(labels, published, strict=True):
             if not label or len(sinks) != 1:
                 continue

@@ -222,3 +222,17 @@ def test_restate_data_kept_across_a_fresh_broker_drops_nothing(restate_binary, t
         assert published.offset == 0  # the same offset as the first record: Restate must not drop it
         assert _wait(lambda: len(locations(sb)) == 2)
         assert locations(sb) == ["Pinetree Road 5, Paris", "Mountain Road 155, Brussels"]
+
+
+def test_records_nobody_subscribed_to_fail_their_checks_cleanly(restate_binary, isolated_state, tmp_path):
+    """A labelled record on a topic without a subscription: failed checks that say why, not a crash."""
+    path = tmp_path / "lost.toml"
+    path.write_text(
+        '[[step]]\npublish = "nobody-listens"\nrecords = [\'k:{"a": 1}\']\nas = ["lost"]\n'
+        '[[step]]\nwait_for = "lost"\ntimeout = 1\n'
+    )
+    code, result = run_json("run", "event-transactions", "--scenario", str(path))
+    assert code == 1 and result["error"] is None
+    subscription, completes = result["expectations"]
+    assert not subscription["passed"] and "0 subscription(s)" in subscription["detail"]
+    assert not completes["passed"] and "nothing was started" in completes["detail"]
