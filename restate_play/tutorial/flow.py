@@ -257,7 +257,8 @@ class Tutorial:
                 chapter.pattern_slug,
                 serve_curls(result.requests, result.sandbox, chapter.pattern),
                 "(the crashes and injected faults of this step are the playground's, not part of serve)",
-            )
+            ),
+            soft_wrap=True,  # long commands stay one line each, for copying
         )
         self.progress.record(chapter.id, step.number, chosen + 1, correct, result.passed)
         return result

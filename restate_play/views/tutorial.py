@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from rich.console import Group, RenderableType
 from rich.markdown import Markdown
 from rich.panel import Panel
+from rich.rule import Rule
 from rich.syntax import Syntax
 from rich.table import Table
 from rich.text import Text
@@ -104,14 +105,14 @@ def verdict(chosen: str, right: str, correct: bool, explanation: str) -> Panel:
 
 
 def curl_hints(slug: str, curls: Sequence[str], note: str = "") -> RenderableType:
+    """The step's requests, to repeat by hand. No box around them, and to be printed with
+    `soft_wrap=True`: a long line is left for the terminal to wrap, so copying it gives the command
+    and nothing of a border."""
     if not curls:
         return Text("")
-    body = Text()
-    body.append("In another shell: ", style="dim")
-    body.append(f"restate-play serve {slug}", style="bold")
-    body.append("   then:\n", style="dim")
-    for line in curls:
-        body.append(f"$ {line}\n", style="cyan")
-    if note:
-        body.append(note, style="dim")
-    return Panel(body, title="Try it by hand", title_align="left", border_style="blue")
+    intro = Text()
+    intro.append("In another shell: ", style="dim")
+    intro.append(f"restate-play serve {slug}", style="bold")
+    intro.append("   then:", style="dim")
+    lines = [Text(f"$ {line}", style="cyan") for line in curls]
+    return Group(Rule("Try it by hand", align="left", style="blue"), intro, *lines, Text(note, style="dim"))
