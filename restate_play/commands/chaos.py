@@ -97,6 +97,8 @@ def run_chaos(
             sql = Introspection(sb.admin_url)
             try:
                 records = sum(1 for o in outcomes if o.request.topic)
+                if records:  # the HTTP requests beside them (event-enrichment) are invocations too
+                    records += sum(1 for o in outcomes if not o.request.topic and o.status == 200)
                 idle = await wait_idle(sql, pattern.services, settle=spec.settle, at_least=records)
                 evidence = Evidence(outcomes, ledger.read(sb.ledger_path), sql, pattern.services)
                 checks = await check_invariants(slug, spec, evidence)

@@ -13,6 +13,7 @@ The traffic generator and the invariants are code, registered below by pattern s
 from __future__ import annotations
 
 import asyncio
+import json
 import random
 import time
 import tomllib
@@ -39,6 +40,7 @@ class ChaosRequest:
     key: str = ""  # the object / customer it concerns, for invariants
     meta: dict[str, Any] = field(default_factory=dict)
     topic: str | None = None  # a Kafka record (`key:json` in `target`) instead of an HTTP request
+    after: int | None = None  # starts only once request #after is answered (e.g. its package registered)
 
 
 @dataclass
@@ -156,8 +158,40 @@ def _event_transactions(rng: random.Random, n: int, keys: int, idempotent: bool)
     return ChaosRequest(n, line, None, None, user, {"content": f"post {n}"}, topic="social-media-posts")
 
 
+def _event_enrichment(rng: random.Random, n: int, keys: int, idempotent: bool) -> ChaosRequest:
+    # Rounds of 8×keys requests: each round registers `keys` new packages over HTTP, then publishes
+    # their location updates (and reads some back), so registrations happen all along the run, kills
+    # included. An update waits for its package's registration: one for an unknown package fails for
+    # good, by design, and would not say anything about crashes.
+    size = 8 * keys
+    round_, i = divmod(n, size)
+    if i < keys:
+        package = f"pkg{round_}-{i}"
+        destination = f"Dock {n}, Rotterdam"
+        return ChaosRequest(
+            n,
+            f"package-tracker/{package}/registerPackage",
+            {"finalDestination": destination},
+            f"register-{package}" if idempotent else None,
+            package,
+            {"destination": destination},
+        )
+    j = rng.randrange(keys)
+    package, registration = f"pkg{round_}-{j}", round_ * size + j
+    if rng.random() < 0.15:
+        return ChaosRequest(
+            n, f"package-tracker/{package}/getPackageInfo", None, None, package, {"read": True}, after=registration
+        )
+    stop = f"Stop {n}"
+    value = json.dumps({"timestamp": f"2024-10-10 +{n}min", "location": stop})
+    return ChaosRequest(
+        n, f"{package}:{value}", None, None, package, {"location": stop}, "package-location-updates", registration
+    )
+
+
 GENERATORS: dict[str, Generator] = {
     "event-transactions": _event_transactions,
+    "event-enrichment": _event_enrichment,
     "durable-rpc": _durable_rpc,
     "sagas": _sagas,
     "stateful-actors": _stateful_actors,
@@ -288,8 +322,6 @@ async def _state_matches(ev: Evidence) -> Check:
 
 
 async def _json_state(ev: Evidence, service: str, name: str) -> dict[str, Any]:
-    import json
-
     return {e.key: json.loads(e.value) for e in await ev.sql.state(service, limit=100_000) if e.name == name}
 
 
@@ -394,6 +426,100 @@ async def _each_record_once(ev: Evidence) -> Check:
     )
 
 
+def _locations(info: Any) -> list[Any]:
+    """The location names in a package's state (or in a getPackageInfo answer), in stored order."""
+    if not isinstance(info, dict):
+        return []
+    return [loc.get("location") if isinstance(loc, dict) else loc for loc in info.get("locations", [])]
+
+
+@invariant("event-enrichment", "each-location-once")
+async def _each_location_once(ev: Evidence) -> Check:
+    published = {o.request.meta["location"]: o.request.key for o in ev.outcomes if o.request.topic}
+    packages = await _json_state(ev, "package-tracker", "package-info")
+    seen: Counter[str] = Counter()
+    misplaced = []
+    for package, info in packages.items():
+        for stop in _locations(info):
+            seen[stop] += 1
+            if published.get(stop) != package:
+                misplaced.append(stop)
+    twice = sorted(s for s, k in seen.items() if k > 1)
+    missing = sorted(set(published) - set(seen))
+    # One successful updateLocation invocation per record: a record redelivered after a crash would
+    # be a second invocation even if its location happened to be stored once.
+    rows = await ev.sql.query(
+        "SELECT completion_result, count(*) AS n FROM sys_invocation WHERE target_service_name = "
+        "'package-tracker' AND target_handler_name = 'updateLocation' GROUP BY completion_result"
+    )
+    invocations = sum(int(r["n"]) for r in rows)
+    succeeded = sum(int(r["n"]) for r in rows if r.get("completion_result") == "success")
+    ok = not twice and not missing and not misplaced and invocations == succeeded == len(published)
+    return Check(
+        0,
+        "every published location stored exactly once in its package, by one successful invocation",
+        ok,
+        f"{len(published)} records, {invocations} invocations ({succeeded} succeeded); twice {twice[:5]}, "
+        f"missing {missing[:5]}, in another package {misplaced[:5]}"
+        if not ok
+        else f"{len(published)} records → {invocations} invocations, each stored once",
+    )
+
+
+@invariant("event-enrichment", "per-key-order")
+async def _locations_in_order(ev: Evidence) -> Check:
+    offsets = {o.request.meta["location"]: o.body["offset"] for o in ev.outcomes if o.request.topic}
+    packages = await _json_state(ev, "package-tracker", "package-info")
+    unordered = []
+    for package, info in packages.items():
+        order = [offsets.get(stop, -1) for stop in _locations(info)]
+        if order != sorted(order):
+            unordered.append(package)
+    return Check(
+        0,
+        "per package, locations stored in topic order",
+        not unordered,
+        f"out of order: {sorted(unordered)[:5]}" if unordered else f"{len(packages)} packages in order",
+    )
+
+
+@invariant("event-enrichment", "registration-survives")
+async def _registration_survives(ev: Evidence) -> Check:
+    sent = {
+        o.request.key: (o.request.meta["destination"], o.status) for o in ev.outcomes if "destination" in o.request.meta
+    }
+    packages = await _json_state(ev, "package-tracker", "package-info")
+    lost = {
+        package: (status, (packages.get(package) or {}).get("finalDestination"))
+        for package, (destination, status) in sent.items()
+        if status != 200 or (packages.get(package) or {}).get("finalDestination") != destination
+    }
+    return Check(
+        0,
+        "every registration answered and kept, beside the locations joined into it",
+        not lost,
+        f"package → (status, stored destination): {dict(list(lost.items())[:5])}" if lost else f"{len(sent)} packages",
+    )
+
+
+@invariant("event-enrichment", "reads-see-prefix")
+async def _reads_see_prefix(ev: Evidence) -> Check:
+    # A read during the chaos sees committed state only: what it saw is never rolled back or reordered.
+    packages = await _json_state(ev, "package-tracker", "package-info")
+    reads = [o for o in ev.outcomes if o.request.meta.get("read")]
+    bad = []
+    for o in reads:
+        seen, final = _locations(o.body), _locations(packages.get(o.request.key))
+        if o.status != 200 or not isinstance(o.body, dict) or seen != final[: len(seen)]:
+            bad.append(o.request.n)
+    return Check(
+        0,
+        "every read during the chaos saw a prefix of the package's final locations",
+        not bad,
+        f"reads not a prefix (request #): {bad[:5]}" if bad else f"{len(reads)} reads",
+    )
+
+
 # -- the run ---------------------------------------------------------------------------------------
 
 
@@ -454,23 +580,39 @@ async def drive(
 
     kill_order = asyncio.Lock()  # kills happen in kill-point order, one at a time
 
-    async def start_kill(target: str) -> None:
+    # Targets go in kill-point order even when a request waiting for another (`after`) reaches its
+    # kill point late: the same seed kills the same parts in the same order.
+    kill_targets = iter([kill_points[i] for i in sorted(kill_points)])
+
+    async def start_kill() -> None:
         nonlocal last_kill
         async with kill_order:
+            target = next(kill_targets)
             if last_kill is not None:
                 await last_kill  # the previous part must be back first
             last_kill = asyncio.create_task(kill_and_restart(target))
+
+    finished = {q.after: asyncio.Event() for q in plan if q.after is not None}  # requests others wait for
 
     async with httpx.AsyncClient(
         timeout=httpx.Timeout(60.0, connect=2.0), limits=httpx.Limits(max_connections=concurrency * 2)
     ) as http:
 
         async def one(req: ChaosRequest) -> None:
+            try:
+                await send(req)
+            finally:  # set even without an answer: a dependent request must not hang the run
+                if req.n in finished:
+                    finished[req.n].set()
+
+        async def send(req: ChaosRequest) -> None:
             outcome = ChaosOutcome(req)
             headers = {"idempotency-key": req.idempotency_key} if req.idempotency_key else {}
+            if req.after is not None:
+                await finished[req.after].wait()  # outside the semaphore: waiting holds no slot
             async with sem:
                 if req.n in kill_points:
-                    await start_kill(kill_points[req.n])
+                    await start_kill()
                 if req.topic is not None and publish is not None:
                     # Kafka: the broker is not killed, so one acknowledged publish is the record.
                     outcome.attempts = 1

@@ -9,7 +9,16 @@ pytestmark = pytest.mark.e2e
 
 
 @pytest.mark.parametrize(
-    "slug", ["durable-rpc", "sagas", "stateful-actors", "payment-state-machines", "batching", "event-transactions"]
+    "slug",
+    [
+        "durable-rpc",
+        "sagas",
+        "stateful-actors",
+        "payment-state-machines",
+        "batching",
+        "event-transactions",
+        "event-enrichment",
+    ],
 )
 def test_invariants_hold_under_kills(slug, restate_binary, isolated_state):
     code, report = run_json("chaos", slug, "--requests", "120", "--kills", "4", "--seed", "7", "--concurrency", "12",

@@ -126,3 +126,69 @@ def test_event_order_and_once_per_record():
     ev = Evidence(outcomes, doubled, _NoInvocations(4), ())
     result = asyncio.run(INVARIANTS[("event-transactions", "each-record-once")](ev))
     assert not result.passed and "post 0" in result.detail and "post 2" in result.detail
+
+
+class _Packages:
+    """Stands in for introspection: package-tracker's state, and `invocations` updateLocation runs
+    (as (completion_result, count) rows)."""
+
+    def __init__(self, packages, invocations):
+        self.packages, self.invocations = packages, invocations
+
+    async def state(self, service, limit=500):
+        import json
+
+        from restate_play.restate.records import StateEntry
+
+        return [StateEntry(service, k, "package-info", json.dumps(v)) for k, v in self.packages.items()]
+
+    async def query(self, _sql):
+        return [{"completion_result": r, "n": n} for r, n in self.invocations]
+
+
+def test_event_enrichment_locations_once_in_order_and_registrations_kept():
+    def register(n, package):
+        req = ChaosRequest(n, "", {}, None, package, {"destination": f"Dock {n}"})
+        return ChaosOutcome(req, 200, None)
+
+    def located(n, package, offset):
+        req = ChaosRequest(n, "", None, None, package, {"location": f"Stop {n}"}, topic="t", after=0)
+        return ChaosOutcome(req, 200, {"offset": offset})
+
+    def read(n, package, stops):
+        body = {"finalDestination": "x", "locations": [{"location": s} for s in stops]}
+        return ChaosOutcome(ChaosRequest(n, "", None, None, package, {"read": True}), 200, body)
+
+    outcomes = [register(0, "a"), register(1, "b"), located(2, "a", 0), located(3, "b", 1), located(4, "a", 2)]
+    outcomes.append(read(5, "a", ["Stop 2"]))
+
+    def info(destination, *stops):
+        return {"finalDestination": destination, "locations": [{"location": s, "timestamp": "t"} for s in stops]}
+
+    def run(name, packages, invocations=(("success", 3),)):
+        ev = Evidence(outcomes, [], _Packages(packages, list(invocations)), ())
+        return asyncio.run(INVARIANTS[("event-enrichment", name)](ev))
+
+    good = {"a": info("Dock 0", "Stop 2", "Stop 4"), "b": info("Dock 1", "Stop 3")}
+    for name in ("each-location-once", "per-key-order", "registration-survives", "reads-see-prefix"):
+        assert run(name, good).passed, name
+
+    doubled = {"a": info("Dock 0", "Stop 2", "Stop 4", "Stop 2"), "b": info("Dock 1", "Stop 3")}
+    result = run("each-location-once", doubled, [("success", 4)])
+    assert not result.passed and "Stop 2" in result.detail
+    lost = {"a": info("Dock 0", "Stop 2"), "b": info("Dock 1", "Stop 3")}
+    assert "missing ['Stop 4']" in run("each-location-once", lost).detail
+    # Stored once, but a second invocation (a redelivered record) or a failed one is still caught.
+    assert not run("each-location-once", good, [("success", 4)]).passed
+    assert not run("each-location-once", good, [("success", 2), ("failure", 1)]).passed
+    misplaced = {"a": info("Dock 0", "Stop 2", "Stop 4", "Stop 3"), "b": info("Dock 1")}
+    assert "in another package ['Stop 3']" in run("each-location-once", misplaced).detail
+
+    swapped = {"a": info("Dock 0", "Stop 4", "Stop 2"), "b": info("Dock 1", "Stop 3")}
+    result = run("per-key-order", swapped)
+    assert not result.passed and "'a'" in result.detail
+    assert not run("reads-see-prefix", swapped).passed  # the read saw Stop 2 first
+
+    forgotten = {"a": {"locations": good["a"]["locations"]}, "b": good["b"]}
+    result = run("registration-survives", forgotten)
+    assert not result.passed and "'a'" in result.detail
