@@ -95,14 +95,25 @@ class Introspection:
         return [decode_event(r) for r in rows]
 
     async def state(
-        self, service: str, key: str | None = None, limit: int = 500, keys: Sequence[str] = ()
+        self,
+        service: str,
+        key: str | None = None,
+        limit: int = 500,
+        keys: Sequence[str] = (),
+        partitions: Sequence[int] = (),
     ) -> list[StateEntry]:
-        """The service's K/V state: all of it (up to `limit`), one object `key`, or those in `keys`."""
+        """The service's K/V state: all of it (up to `limit`), one object `key`, or those in `keys`.
+
+        `partitions`: the keys' partition keys. With them Restate reads the rows directly; without,
+        any state query scans the whole table.
+        """
         where = f"service_name = {sql_str(service)}"
         if key is not None:
             where += f" AND service_key = {sql_str(key)}"
         if keys:
             where += f" AND service_key IN ({', '.join(sql_str(k) for k in keys)})"
+        if partitions:
+            where += f" AND partition_key IN ({', '.join(str(int(pk)) for pk in partitions)})"
         rows = await self.query(
             f"SELECT service_name, service_key, key, value_utf8, value FROM state WHERE {where} "
             f"ORDER BY service_key, key LIMIT {int(limit)}"

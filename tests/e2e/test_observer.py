@@ -14,6 +14,8 @@ from restate_play.scenario.observer import LiveModel, Observer
 
 pytestmark = pytest.mark.e2e
 
+SWEEP = "FROM sys_invocation_status WHERE target_service_name"  # the one query that scans
+
 
 class CountingSql(Introspection):
     """Introspection that remembers every SQL text it sent."""
@@ -53,14 +55,22 @@ def test_follows_reported_ids_and_sweeps_for_the_others(sandbox):
         sql.sent.clear()
         await observer.refresh()  # refresh 1: follows the reported id only
         assert set(model.invocations) == set(known) and model.journals[known[0]]
-        assert not any("sys_invocation_status" in q for q in sql.sent)  # no scan on this refresh
+        assert not any(SWEEP in q for q in sql.sent)  # no sweep on this refresh
         for _ in range(8):  # refresh 5 starts a sweep beside the refreshes; its finds show up after
             await observer.refresh()
             await asyncio.sleep(0.05)
         assert set(model.invocations) == {*known, *unknown}
         assert all(model.journals[i] and model.invocations[i].done for i in unknown)
-        scans = [q for q in sql.sent if "sys_invocation_status" in q]
+        scans = [q for q in sql.sent if SWEEP in q]
         assert len(scans) == 1 and "modified_at >=" in scans[0]  # later sweeps look only at changes
+        for _ in range(10):  # the state of every key seen invoked, read by its partition key
+            if {s.key for s in model.state} == {"k1", "u1", "u2"}:
+                break
+            await observer.refresh()
+            await asyncio.sleep(0.05)
+        assert {(s.key, s.value) for s in model.state} == {("k1", "true"), ("u1", "true"), ("u2", "true")}
+        state_reads = [q for q in sql.sent if "FROM state" in q]
+        assert state_reads and all("partition_key IN" in q for q in state_reads), state_reads
         await observer.close()
         await sql.aclose()
 
@@ -87,8 +97,8 @@ def test_without_sweeps_no_table_is_scanned(sandbox):
         assert set(model.invocations) == set(ids)
         assert {(s.key, s.value) for s in model.state} == {("s1", "true"), ("s2", "true"), ("s3", "true")}
         for q in sql.sent:
-            assert "sys_invocation_status" not in q
-            assert "FROM state WHERE" not in q or "service_key IN" in q, q  # by the shown keys, no scan
+            assert "sys_invocation_status" not in q or "WHERE id IN" in q, q  # lookups by id, no sweep
+            assert "FROM state WHERE" not in q or "partition_key IN" in q, q  # by key, no scan
         await sql.aclose()
 
     asyncio.run(main())
