@@ -1,8 +1,9 @@
 """Extra real parts a pattern needs beside restate-server and its service (`Pattern.needs`).
 
-A component starts before the server and the service, hands them environment variables (e.g. a
-broker address or a database URL), and stops after them. To add one (a Kafka broker, PostgreSQL),
-implement `Component` in its own module and map its name in `component_factories()`.
+A component hands the server or the service environment variables (e.g. a broker address or a
+database URL), and stops after them. One the server is configured with starts before it; one only
+the service needs starts beside both (its address is fixed first). To add one (a Kafka broker,
+PostgreSQL), implement `Component` in its own module and map its name in `component_factories()`.
 """
 
 from __future__ import annotations
@@ -16,6 +17,13 @@ from restate_play.errors import PlayError
 
 class Component(Protocol):
     name: str
+    # True: restate-server is started with its server_env() (a Kafka cluster's address), so the
+    # component is up before the server starts. False: only the service needs its address, which
+    # reserve() fixes beforehand, so it starts while the server and the service boot.
+    configures_server: bool
+
+    def reserve(self) -> None:
+        """Fix the addresses service_env() reports (e.g. pick a port), before start()."""
 
     def start(self, data_dir: Path) -> None:
         """Start (blocking until healthy). Raise PlayError with a hint when it cannot."""

