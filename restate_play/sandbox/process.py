@@ -5,10 +5,38 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
+import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+
+_STOPPING_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+
+
+@contextmanager
+def stop_signals_deferred() -> Iterator[None]:
+    """Ctrl-C, SIGTERM and SIGHUP that arrive inside the block are handled right after it.
+
+    Around a spawn: a KeyboardInterrupt raised inside `subprocess.Popen` after the fork would
+    leave the child running with nobody holding its PID to stop it. Only the main thread handles
+    signals; elsewhere this does nothing.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    arrived: list[int] = []
+    previous = {sig: signal.getsignal(sig) for sig in _STOPPING_SIGNALS}
+    for sig in _STOPPING_SIGNALS:
+        signal.signal(sig, lambda signum, _frame: arrived.append(signum))
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler if handler is not None else signal.SIG_DFL)
+        for sig in arrived:
+            os.kill(os.getpid(), sig)  # now the real handler runs, with the child's PID known
 
 
 class Child:
@@ -40,15 +68,16 @@ class Child:
         try:
             # start_new_session: the child leads its own process group, so one signal reaches
             # everything it spawns, and Ctrl-C in our terminal does not hit it before we act.
-            self.proc = subprocess.Popen(
-                self.args,
-                stdin=subprocess.DEVNULL,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                env={**os.environ, **self.env},
-                start_new_session=True,
-                **self.popen_options,
-            )
+            with stop_signals_deferred():
+                self.proc = subprocess.Popen(
+                    self.args,
+                    stdin=subprocess.DEVNULL,
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                    env={**os.environ, **self.env},
+                    start_new_session=True,
+                    **self.popen_options,
+                )
         finally:
             log.close()
 
