@@ -76,7 +76,11 @@ class Sandbox:
         self.components: list[Component] = []
         self._supervisor: threading.Thread | None = None
         self._closing = threading.Event()
+        # Held while a part is restarted (from a worker thread: asyncio.to_thread, the supervisor),
+        # and by close(): a restart still under way when the run is interrupted would otherwise
+        # spawn a process after close() stopped the old one, and nobody would stop the new one.
         self._service_lock = threading.RLock()
+        self._server_lock = threading.RLock()
         self._service_down_on_purpose = False
         self.unexpected_service_exits = 0
 
@@ -219,12 +223,21 @@ class Sandbox:
         self._closing.set()
         if self.server is not None and self.server.attached_pid is not None:
             self._forget_deployment()
-        for part in (self.service, self.server, *reversed(self.components)):
-            if part is not None:
-                try:
+        for part, lock in ((self.service, self._service_lock), (self.server, self._server_lock)):
+            locked = lock.acquire(timeout=30.0)  # let a restart under way finish, then stop what it started
+            try:
+                if part is not None:
                     part.stop()
-                except Exception:  # noqa: BLE001 - keep stopping the rest
-                    pass
+            except Exception:  # noqa: BLE001 - keep stopping the rest
+                pass
+            finally:
+                if locked:
+                    lock.release()
+        for component in reversed(self.components):
+            try:
+                component.stop()
+            except Exception:  # noqa: BLE001 - keep stopping the rest
+                pass
         self._remove_state_file()
         if self._own_dir and not os.environ.get("RESTATE_PLAY_KEEP_DATA"):
             shutil.rmtree(self.data_dir, ignore_errors=True)
@@ -236,9 +249,14 @@ class Sandbox:
             self._service_down_on_purpose = True  # the supervisor must not bring it back on its own
             self.service.kill()
 
+    def _refuse_when_closing(self, part: str) -> None:
+        if self._closing.is_set():
+            raise PlayError(f"The sandbox is stopping: the {part} is not restarted.")
+
     def restart_service(self) -> float:
         with self._service_lock:
             assert self.service
+            self._refuse_when_closing("service")
             took = self.service.restart()
             self._service_down_on_purpose = False
         self.resume_stuck()
@@ -269,7 +287,9 @@ class Sandbox:
         self._own_server().kill()
 
     def restart_server(self) -> float:
-        took = self._own_server().restart()
+        with self._server_lock:
+            self._refuse_when_closing("restate-server")
+            took = self._own_server().restart()
         self.resume_stuck()
         self._write_state_file()
         return took
