@@ -114,6 +114,10 @@ class Observer:
     def _show(self, invocations: list[Invocation]) -> None:
         for inv in invocations:
             self.model.invocations[inv.id] = inv
+            if inv.done:
+                self._tracked.pop(inv.id, None)
+            elif inv.id not in self._final:
+                self._tracked[inv.id] = None
             if inv.key is not None and inv.service in self.services:
                 self._keys.pop((inv.service, inv.key), None)  # newest last
                 self._keys[(inv.service, inv.key)] = inv.id
@@ -121,10 +125,6 @@ class Observer:
             oldest = next(iter(self._keys))
             del self._keys[oldest]
             self._partitions.pop(oldest, None)
-            if inv.done:
-                self._tracked.pop(inv.id, None)
-            elif inv.id not in self._final:
-                self._tracked[inv.id] = None
         # Keep the model bounded: only the most recent invocations stay shown.
         if len(self.model.invocations) > MAX_SHOWN:
             keep = {i.id for i in self.model.shown_invocations()}
