@@ -163,23 +163,19 @@ class Sandbox:
         )
         if opts.shared is not None:
             self.status(f"Starting the {self.pattern.slug} service (shared restate-server, pid {opts.shared.pid})…")
-            self.service.start()
-            for component in beside:
-                self.status(f"Starting {component.name}…")
-                component.start(self.data_dir)
-            # While the service boots, forget what earlier runs of this pattern left on the shared server.
-            self.timings.server_healthy = max(time.monotonic() - t0, 1e-6)
-            reset_pattern(self.server.admin_url, self.pattern.services)
-            self._wait_both_healthy(t0)
         else:
             self.status(f"Starting restate-server and the {self.pattern.slug} service…")
             # Server and service start in parallel: the server's ~0.3 s to health hides Python's import time.
             self.server.start()
-            self.service.start()
-            for component in beside:  # e.g. PostgreSQL's ~1 s (initdb) while both boot
-                self.status(f"Starting {component.name}…")
-                component.start(self.data_dir)
-            self._wait_both_healthy(t0)
+        self.service.start()
+        for component in beside:  # e.g. PostgreSQL's ~1 s (initdb) while both boot
+            self.status(f"Starting {component.name}…")
+            component.start(self.data_dir)
+        if opts.shared is not None:
+            # While the service boots, forget what earlier runs of this pattern left on the shared server.
+            self.timings.server_healthy = max(time.monotonic() - t0, 1e-6)
+            reset_pattern(self.server.admin_url, self.pattern.services)
+        self._wait_both_healthy(t0)
         self.register()
         for component in self.components:  # e.g. Kafka topics, then subscriptions to the new handlers
             after_register = getattr(component, "after_register", None)

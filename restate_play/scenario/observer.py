@@ -85,7 +85,7 @@ class Observer:
         t0 = time.perf_counter()
         # The two scanning queries (the invocation sweep, the state) take turns, half a cycle apart,
         # so no single refresh pays for both.
-        every = self.sweep_every or 5  # None: state by shown keys at this pace, never a sweep
+        every = self.sweep_every or 5  # None: never a sweep; the state is still read at this pace
         phase = self.model.refreshes % every
         sweep = phase == 0 and self.sweep_every is not None
         read_state = phase == every // 2 or every == 1
