@@ -132,8 +132,11 @@ def _follow_log(out, sb: Sandbox) -> None:
                 chunk = f.read()
         except FileNotFoundError:
             chunk = b""
-        if chunk:
-            offset += len(chunk)
-            for line in chunk.decode("utf-8", "replace").splitlines():
+        # Only whole lines: a read can land in the middle of a write, and half a line printed now
+        # and the rest on the next turn would show as two lines (or split a UTF-8 character).
+        complete = chunk[: chunk.rfind(b"\n") + 1]
+        if complete:
+            offset += len(complete)
+            for line in complete.decode("utf-8", "replace").splitlines():
                 out.print(Text(f"│ {line}", style="dim"), highlight=False)
         time.sleep(0.2)

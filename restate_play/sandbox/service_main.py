@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import atexit
 import importlib
 import json
 import logging
@@ -21,6 +22,7 @@ from hypercorn.asyncio import serve
 from hypercorn.config import Config
 
 from restate_play.patterns.catalog import get_pattern
+from restate_play.sandbox.whole_lines import WholeLineWriter
 
 
 def lenient_void_input(restate_app):
@@ -130,6 +132,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--client-port", type=int, action="append", default=[])
     args = parser.parse_args(argv)
+    # Whole lines only: ctx.run actions print from a thread pool (see whole_lines.py).
+    sys.stdout, sys.stderr = WholeLineWriter(1), WholeLineWriter(2)
+    atexit.register(sys.stdout.flush)
+    atexit.register(sys.stderr.flush)
     logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stdout)
     for noisy in ("hypercorn.error", "hypercorn.access", "httpx", "httpcore"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
