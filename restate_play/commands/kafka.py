@@ -11,6 +11,7 @@ from rich.table import Table
 
 from restate_play.commands.common import print_json, resolve_admin_url, running_serve, stderr_console, stdout_console
 from restate_play.errors import PlayError
+from restate_play.loopback_http import loopback_client
 from restate_play.sandbox.kafka_client import (
     Published,
     RecordLineError,
@@ -72,7 +73,8 @@ def _warn_if_unsubscribed(topic: str, err) -> None:
     if serve is None:
         return
     try:
-        subs = httpx.get(f"{resolve_admin_url(None)}/subscriptions", timeout=3).json().get("subscriptions", [])
+        with loopback_client(timeout=3.0) as http:
+            subs = http.get(f"{resolve_admin_url(None)}/subscriptions").json().get("subscriptions", [])
     except (httpx.HTTPError, ValueError):
         return
     if not any(s.get("source", "").rsplit("/", 1)[-1] == topic for s in subs):

@@ -7,12 +7,13 @@ from typing import Any
 import httpx
 
 from restate_play.errors import PlayError
+from restate_play.loopback_http import loopback_async_client
 
 
 class Admin:
     def __init__(self, admin_url: str, http: httpx.AsyncClient | None = None):
         self.url = admin_url.rstrip("/")
-        self._http = http or httpx.AsyncClient(timeout=30.0)
+        self._http = http or loopback_async_client(timeout=30.0)
         self._own = http is None
 
     async def aclose(self) -> None:

@@ -10,6 +10,8 @@ from typing import Any
 
 import httpx
 
+from restate_play.loopback_http import loopback_async_client
+
 _NO_BODY = object()
 
 
@@ -56,7 +58,7 @@ class Ingress:
     def __init__(self, ingress_url: str, http: httpx.AsyncClient | None = None):
         self.url = ingress_url.rstrip("/")
         # No fixed timeout: a handler may legitimately run for minutes (sagas, timers, awakeables).
-        self._http = http or httpx.AsyncClient(
+        self._http = http or loopback_async_client(
             timeout=httpx.Timeout(None, connect=5.0), limits=httpx.Limits(max_connections=200)
         )
         self._own = http is None

@@ -9,6 +9,7 @@ from typing import Any
 import httpx
 
 from restate_play.errors import PlayError
+from restate_play.loopback_http import loopback_async_client
 from restate_play.restate.journal import decode_event, decode_journal
 from restate_play.restate.records import Invocation, JournalEntry, JournalEvent, StateEntry
 
@@ -27,7 +28,7 @@ def sql_str(value: str) -> str:
 class Introspection:
     def __init__(self, admin_url: str, http: httpx.AsyncClient | None = None):
         self.admin_url = admin_url.rstrip("/")
-        self._http = http or httpx.AsyncClient(timeout=30.0)
+        self._http = http or loopback_async_client(timeout=30.0)
         self._own = http is None
         self.queries = 0  # how many queries this client sent (the live view's cost)
 

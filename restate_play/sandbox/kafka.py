@@ -25,6 +25,7 @@ from typing import Any
 import httpx
 
 from restate_play.errors import PlayError
+from restate_play.loopback_http import loopback_client
 from restate_play.paths import server_config
 from restate_play.sandbox.ports import HOST, free_port, pid_listens_on, port_in_use
 from restate_play.sandbox.process import Child
@@ -241,7 +242,7 @@ class KafkaBroker:
         assert self.bootstrap
         wanted = list(getattr(sandbox.pattern, "subscriptions", ()))
         admin = sandbox.admin_url
-        with httpx.Client(timeout=30.0) as http:
+        with loopback_client(timeout=30.0) as http:
             existing = [s for s in list_subscriptions(http, admin) if s["source"].startswith(f"kafka://{CLUSTER}/")]
             topics = [topic for topic, _sink in wanted] + [s["source"].rsplit("/", 1)[1] for s in existing]
             self.topics_created = create_topics(self.bootstrap, topics)

@@ -39,6 +39,16 @@ def stop_signals_deferred() -> Iterator[None]:
             os.kill(os.getpid(), sig)  # now the real handler runs, with the child's PID known
 
 
+# Every child only talks to 127.0.0.1 (the server to the service, the service to the ingress, the
+# broker and the database to their clients). restate-server and httpx both honour these variables,
+# and a user's proxy would then receive loopback traffic it cannot deliver.
+PROXY_VARIABLES = {"http_proxy", "https_proxy", "all_proxy"}
+
+
+def child_environment() -> dict[str, str]:
+    """This process's environment without proxy settings."""
+    return {k: v for k, v in os.environ.items() if k.lower() not in PROXY_VARIABLES}
+
 class Child:
     """One child process group with its log file."""
 
@@ -74,7 +84,7 @@ class Child:
                     stdin=subprocess.DEVNULL,
                     stdout=log,
                     stderr=subprocess.STDOUT,
-                    env={**os.environ, **self.env},
+                    env={**child_environment(), **self.env},
                     start_new_session=True,
                     **self.popen_options,
                 )

@@ -20,6 +20,7 @@ from pathlib import Path
 import httpx
 
 from restate_play.errors import PlayError
+from restate_play.loopback_http import loopback_client
 from restate_play.patterns.catalog import Pattern
 from restate_play.sandbox.binary import ensure_binary
 from restate_play.sandbox.components import Component, make_components
@@ -192,7 +193,7 @@ class Sandbox:
         # One loop probing both (no threads), so Ctrl-C during start-up stops at once.
         assert self.server and self.service
         deadline = time.monotonic() + timeout
-        with httpx.Client(timeout=1.0) as http:
+        with loopback_client(timeout=1.0) as http:
             while not (self.timings.server_healthy and self.timings.service_healthy):
                 if not self.timings.server_healthy and self.server.poll_healthy(http):
                     self.timings.server_healthy = time.monotonic() - t0
@@ -207,7 +208,7 @@ class Sandbox:
 
     def register(self) -> None:
         assert self.server and self.service
-        with httpx.Client(timeout=30.0) as http:
+        with loopback_client(timeout=30.0) as http:
             resp = http.post(f"{self.server.admin_url}/deployments", json={"uri": self.service.url, "force": True})
         if resp.status_code not in (200, 201):
             raise PlayError(
@@ -264,8 +265,8 @@ class Sandbox:
         if not (self.server and self.deployment_id):
             return
         try:
-            httpx.delete(f"{self.server.admin_url}/deployments/{self.deployment_id}", params={"force": "true"},
-                         timeout=5.0)
+            with loopback_client(timeout=5.0) as http:
+                http.delete(f"{self.server.admin_url}/deployments/{self.deployment_id}", params={"force": "true"})
         except httpx.HTTPError:
             pass
 
@@ -299,7 +300,7 @@ class Sandbox:
         assert self.server
         resumed = 0
         try:
-            with httpx.Client(timeout=5.0) as http:
+            with loopback_client(timeout=5.0) as http:
                 rows = http.post(
                     f"{self.server.admin_url}/query",
                     json={"query": "SELECT id FROM sys_invocation WHERE status IN ('backing-off', 'paused') LIMIT 500"},
@@ -375,7 +376,7 @@ def reset_pattern(admin_url: str, services: tuple[str, ...], timeout: float = 10
     the next run starts as on a fresh server.
     """
     names = ", ".join("'" + s.replace("'", "''") + "'" for s in services)
-    with httpx.Client(timeout=10.0) as http:
+    with loopback_client(timeout=10.0) as http:
 
         def query(sql: str) -> list[dict]:
             resp = http.post(f"{admin_url}/query", json={"query": sql}, headers={"accept": "application/json"})

@@ -9,6 +9,7 @@ from pathlib import Path
 import httpx
 
 from restate_play.errors import PlayError
+from restate_play.loopback_http import loopback_client
 from restate_play.sandbox.ports import HOST, pid_listens_on, port_in_use
 from restate_play.sandbox.process import Child
 
@@ -63,7 +64,7 @@ class ServiceProcess:
     def wait_healthy(self, timeout: float = 20.0) -> float:
         assert self.started_at is not None
         deadline = time.monotonic() + timeout
-        with httpx.Client(timeout=1.0) as http:
+        with loopback_client(timeout=1.0) as http:
             while time.monotonic() < deadline:
                 if self.poll_healthy(http):
                     return time.monotonic() - self.started_at

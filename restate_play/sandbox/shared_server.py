@@ -18,6 +18,7 @@ from pathlib import Path
 import httpx
 
 from restate_play.errors import PlayError
+from restate_play.loopback_http import loopback_client
 from restate_play.paths import state_dir
 from restate_play.sandbox.binary import ensure_binary
 from restate_play.sandbox.ports import HOST, free_ports, pid_listens_on
@@ -63,7 +64,8 @@ class SharedServer:
         if not self.alive():
             return False
         try:
-            ok = httpx.get(f"{self.admin_url}/health", timeout=1.0).status_code == 200
+            with loopback_client(timeout=1.0) as http:
+                ok = http.get(f"{self.admin_url}/health").status_code == 200
         except httpx.TransportError:
             return False
         return ok and pid_listens_on(self.pid, self.admin)

@@ -26,6 +26,7 @@ from typing import Any
 import httpx
 
 from restate_play.errors import PlayError
+from restate_play.loopback_http import loopback_async_client
 from restate_play.restate.introspection import Introspection
 from restate_play.scenario.result import Check
 from restate_play.world.ledger import LedgerEntry
@@ -594,7 +595,7 @@ async def drive(
 
     finished = {q.after: asyncio.Event() for q in plan if q.after is not None}  # requests others wait for
 
-    async with httpx.AsyncClient(
+    async with loopback_async_client(
         timeout=httpx.Timeout(60.0, connect=2.0), limits=httpx.Limits(max_connections=concurrency * 2)
     ) as http:
 

@@ -19,6 +19,7 @@ from typing import Any
 
 import httpx
 
+from restate_play.loopback_http import loopback_async_client
 from restate_play.world import ledger
 from restate_play.world.asgi import respond_json
 from restate_play.world.faults import should_fail
@@ -50,7 +51,7 @@ async def deliver(endpoint: WebhookEndpoint, event: dict[str, Any]) -> None:
     """Deliver until the endpoint acknowledges (2xx), as providers do."""
     headers = {endpoint.event_id_header: event["id"]} if endpoint.event_id_header else {}
     invoice = event["data"]["object"]["id"]
-    async with httpx.AsyncClient(timeout=30.0) as http:
+    async with loopback_async_client(timeout=30.0) as http:
         for attempt in range(1, MAX_DELIVERIES + 1):
             try:
                 status = (await http.post(endpoint.url, json=event, headers=headers)).status_code

@@ -42,6 +42,20 @@ def test_default_scenario_passes(slug, default_run, shared_server):
     assert_clean(result)
 
 
+def test_a_proxy_in_the_environment_is_not_used(shared_server):
+    """Loopback only: a user's HTTP_PROXY must not take the playground's or the services' requests.
+
+    durable-rpc's client app calls the ingress from the service process, and the run itself talks
+    to the admin API and the ingress: all of them would fail through this proxy, which nobody serves.
+    """
+    proxy = "http://127.0.0.1:9"
+    env = {**shared_server["env"], "HTTP_PROXY": proxy, "http_proxy": proxy, "ALL_PROXY": proxy, "all_proxy": proxy}
+    code, result = run_json("run", "durable-rpc", env=env)
+    failed = [c for c in result["expectations"] if not c["passed"]]
+    assert code == 0 and result["passed"], f"failed expectations: {failed}, error: {result['error']}"
+    assert result["sandbox"]["shared_server"]  # found through the admin API, not through the proxy
+    assert_clean(result)
+
 def test_sagas_records_tell_the_story(default_run):
     code, result = default_run("sagas")
     assert code == 0
