@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import os
 
-import httpx
 import restate
 from restate import ObjectContext
 
-from restate_play.world.asgi import respond_json
+from restate_play.world.asgi import respond_json, restate_client
 
 RESERVED = "reserved"
 
@@ -46,9 +45,8 @@ async def client_app(scope, receive, send) -> None:
         await respond_json(send, 404, {"error": "use POST /reserve/<productId>/<reservationId>"})
         return
     _, product_id, reservation_id = parts
-    async with httpx.AsyncClient(timeout=None) as restate_client:
-        answer = await restate_client.post(
-            f"{RESTATE_URL}/product/{product_id}/reserve",
-            headers={"idempotency-key": reservation_id},
-        )
+    answer = await restate_client().post(
+        f"{RESTATE_URL}/product/{product_id}/reserve",
+        headers={"idempotency-key": reservation_id},
+    )
     await respond_json(send, answer.status_code, answer.json())

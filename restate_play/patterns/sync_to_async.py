@@ -18,7 +18,7 @@ import restate
 from restate import WorkflowContext, WorkflowSharedContext
 
 from restate_play.world import mail, object_store
-from restate_play.world.asgi import respond_json
+from restate_play.world.asgi import respond_json, restate_client
 from restate_play.world.timing import scaled
 
 data_uploader = restate.Workflow("dataUploader")
@@ -78,6 +78,5 @@ async def client_app(scope, receive, send) -> None:
         await respond_json(send, 404, {"error": "use POST /upload/<userId>"})
         return
     user_id = parts[1]
-    async with httpx.AsyncClient(timeout=httpx.Timeout(None, connect=5.0)) as restate_client:
-        status, body = await upload_data(restate_client, user_id, email=f"{user_id}@example.com")
+    status, body = await upload_data(restate_client(), user_id, email=f"{user_id}@example.com")
     await respond_json(send, status, body)
