@@ -22,6 +22,7 @@ from typing import Any
 
 import httpx
 
+from restate_play.loopback_http import loopback_client
 from restate_play.world import ledger
 from restate_play.world.timing import scaled
 
@@ -107,7 +108,8 @@ def _send_webhook_later(intent: dict[str, Any]) -> None:
         timestamp = str(int(time.time()))
         headers = {"content-type": "application/json", "stripe-signature": f"t={timestamp},v1={_sign(timestamp, body)}"}
         try:
-            status = httpx.post(url, content=body, headers=headers, timeout=30).status_code
+            with loopback_client(timeout=30.0) as http:
+                status = http.post(url, content=body, headers=headers).status_code
         except httpx.HTTPError as err:
             status = f"error: {err.__class__.__name__}"
         ledger.record(
