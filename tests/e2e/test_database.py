@@ -265,3 +265,27 @@ def test_busy_database_port_is_a_clear_error(restate_binary, isolated_state):
             "--service-port", str(service), "--fabric-port", str(fabric), env={"XDG_STATE_HOME": str(isolated_state)},
         )  # fmt: skip
     assert proc.returncode == 2 and f"Port {busy} (for PostgreSQL)" in proc.stderr and "--db-port" in proc.stderr
+
+
+def test_initdb_output_is_cached_and_each_start_gets_its_own_copy(tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    first, second = pg.Postgres({}), pg.Postgres({})
+    try:
+        first.start(tmp_path / "first")
+        assert not first.from_template  # nothing cached yet: initdb ran, and its output was kept
+        templates = list((tmp_path / "cache" / "restate-play").glob("postgres-initdb-*"))
+        assert len(templates) == 1 and (templates[0] / "PG_VERSION").is_file()
+        assert not (templates[0] / "postmaster.pid").exists()  # a copy taken before the server ran
+        second.start(tmp_path / "second")
+        assert second.from_template and second.pgdata != first.pgdata
+        assert second.describe()["from_template"] is True
+        with psycopg.connect(first.url, autocommit=True) as conn:
+            conn.execute("CREATE TABLE only_in_first (x int)")
+        with psycopg.connect(second.url, autocommit=True) as conn:
+            assert conn.execute("SELECT to_regclass('only_in_first')").fetchone()[0] is None
+            assert conn.execute("SELECT credits FROM users WHERE userid = 'A'").fetchone()[0] == 1000  # seeded
+            assert int(conn.execute("SHOW max_prepared_transactions").fetchone()[0]) == pg.PREPARED_TRANSACTIONS
+    finally:
+        first.stop()
+        second.stop()
+    assert not (templates[0] / "postmaster.pid").exists()  # the servers ran on their copies only
