@@ -31,6 +31,9 @@ class Pattern:
     serve_env: tuple[tuple[str, str], ...] = ()
     # Kafka subscriptions (topic, "Service/handler") the playground creates for `run` (needs "kafka").
     subscriptions: tuple[tuple[str, str], ...] = ()
+    # Its emulated provider acts on its own (webhooks): the world's process runs that work, beside
+    # the service and out of reach of the scenario's crashes (see world/later.py).
+    world_process: bool = False
 
     @property
     def module(self) -> str:
@@ -87,6 +90,7 @@ PATTERNS: tuple[Pattern, ...] = (
         "Point a payment provider's webhooks at a handler: durable, exactly-once event processing.",
         ("WebhookCallbackRouter", "PaymentTracker"),
         client_ports=(4242,),  # the emulated payment provider's test API (like `stripe trigger`)
+        world_process=True,
     ),
     Pattern(
         "database",
@@ -117,6 +121,7 @@ PATTERNS: tuple[Pattern, ...] = (
         COMMUNICATION,
         "One handler awaits a payment's synchronous answer or its later webhook, whichever comes.",
         ("payments",),
+        world_process=True,
     ),
     Pattern(
         "sagas",

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import sys
 import tempfile
 import threading
 import time
@@ -25,9 +26,11 @@ from restate_play.patterns.catalog import Pattern
 from restate_play.sandbox.binary import ensure_binary
 from restate_play.sandbox.components import Component, make_components
 from restate_play.sandbox.ports import HOST, free_ports
+from restate_play.sandbox.process import Child
 from restate_play.sandbox.server import RestateServer, ServerPorts
 from restate_play.sandbox.service import ServiceProcess
 from restate_play.sandbox.shared_server import SharedServer
+from restate_play.world.later import OUTBOX_ENV_VAR
 
 Status = Callable[[str], None]
 
@@ -73,6 +76,7 @@ class Sandbox:
         self.timings = Timings()
         self.server: RestateServer | None = None
         self.service: ServiceProcess | None = None
+        self.world: Child | None = None  # the emulated providers' own process (Pattern.world_process)
         self.deployment_id: str | None = None
         self.components: list[Component] = []
         self._supervisor: threading.Thread | None = None
@@ -159,6 +163,14 @@ class Sandbox:
             **component_env,
             **opts.extra_env,
         }
+        if self.pattern.world_process:
+            outbox = self.data_dir / "outbox.jsonl"
+            outbox.unlink(missing_ok=True)  # a kept data dir: what an earlier run queued is not redone
+            env[OUTBOX_ENV_VAR] = str(outbox)
+            # Same environment as the service (ledger, ingress, time scale, faults); same log, so
+            # `serve` shows the provider's lines where the documents' terminals would.
+            world_args = [sys.executable, "-m", "restate_play.world.later", str(outbox)]
+            self.world = Child("world", world_args, self.data_dir / "service.log", env)
         self.service = ServiceProcess(
             self.pattern.slug, service_port, self.data_dir / "service.log", env, tuple(client_ports)
         )
@@ -169,6 +181,8 @@ class Sandbox:
             # Server and service start in parallel: the server's ~0.3 s to health hides Python's import time.
             self.server.start()
         self.service.start()
+        if self.world is not None:
+            self.world.start()
         for component in beside:  # e.g. PostgreSQL's ~1 s (initdb) while both boot
             self.status(f"Starting {component.name}…")
             component.start(self.data_dir)
@@ -230,6 +244,8 @@ class Sandbox:
             finally:
                 if locked:
                     lock.release()
+        if self.world is not None:
+            self.world.stop(timeout=2.0)
         for component in reversed(self.components):
             try:
                 component.stop()
@@ -351,6 +367,7 @@ class Sandbox:
             "data_dir": str(self.data_dir),
             "host": HOST,
             "components": {c.name: c.describe() for c in self.components},
+            "world": {"pid": self.world.pid} if self.world is not None else None,
             "shared_server": self.server.attached_pid is not None,
         }
 

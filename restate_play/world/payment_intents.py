@@ -3,9 +3,10 @@
 `create_payment_intent` answers synchronously with the intent's status, like Stripe's API. With
 `delayed_status` (the document's testing switch) it answers "processing" instead, as slow payment
 methods (IBAN transfers, Klarna) do, and reports the real outcome later: a signed
-`payment_intent.*` event POSTed to `$RESTATE_INGRESS_URL/payments/processWebhook` from a background
-thread, recorded in the ledger. Requests carry an idempotency key: the same key gets the first
-answer back and is never charged (or reported) twice.
+`payment_intent.*` event POSTed to `$RESTATE_INGRESS_URL/payments/processWebhook` by the world's
+own process (so it comes even while the service is down), recorded in the ledger. Requests carry
+an idempotency key: the same key gets the first answer back and is never charged (or reported)
+twice.
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ import hmac
 import json
 import os
 import secrets
-import threading
 import time
 from datetime import timedelta
 from typing import Any
@@ -24,6 +24,7 @@ import httpx
 
 from restate_play.loopback_http import loopback_client
 from restate_play.world import ledger
+from restate_play.world.later import call_later
 from restate_play.world.timing import scaled
 
 WEBHOOK_SECRET = "whsec_restate_play_test"
@@ -74,7 +75,8 @@ def create_payment_intent(
     )
     if delayed_status:
         print(f"[stripe] {intent['id']} is processing; its outcome will come by webhook", flush=True)
-        threading.Thread(target=_send_webhook_later, args=(intent,), daemon=True).start()
+        # Sent by the world's own process: a crash of this service does not stop the provider.
+        call_later(_send_webhook, scaled(SETTLE_TIME, name="stripe settle").total_seconds(), intent)
     elif declined:
         raise CardDeclined(_declined_message(intent))
     return answer
@@ -98,14 +100,14 @@ def is_payment_intent(event: dict[str, Any]) -> bool:
     return str(event.get("type", "")).startswith("payment_intent")
 
 
-def _send_webhook_later(intent: dict[str, Any]) -> None:
-    time.sleep(scaled(SETTLE_TIME).total_seconds())
+def _send_webhook(intent: dict[str, Any]) -> None:
     kind = "succeeded" if intent["status"] == "succeeded" else "payment_failed"
     event = {"id": f"evt_{secrets.token_hex(12)}", "type": f"payment_intent.{kind}", "data": {"object": intent}}
     body = json.dumps(event).encode()
     url = os.environ.get("RESTATE_INGRESS_URL", "http://127.0.0.1:8080") + "/payments/processWebhook"
     for attempt in range(1, WEBHOOK_ATTEMPTS + 1):  # like Stripe, retry until acknowledged
-        timestamp = str(int(time.time()))
+        sent_at = time.time()
+        timestamp = str(int(sent_at))
         headers = {"content-type": "application/json", "stripe-signature": f"t={timestamp},v1={_sign(timestamp, body)}"}
         try:
             with loopback_client(timeout=30.0) as http:
@@ -122,6 +124,7 @@ def _send_webhook_later(intent: dict[str, Any]) -> None:
             status=intent["status"],
             http_status=status,
             attempt=attempt,
+            sent_at=round(sent_at, 3),  # when the call went out; the entry is written at its answer
         )
         print(f"[stripe] webhook {event['type']} for {intent['id']} → {status}", flush=True)
         if isinstance(status, int) and status < 500:

@@ -2,9 +2,9 @@
 
 Its test API, `POST /trigger/<event type>` with `{"invoice": …, "customer": …}` (like
 `stripe trigger`), creates an event and delivers it to the configured webhook endpoint: a real
-HTTP call, from a background task, recorded in the ledger. Like real providers it delivers at
-least once: when it does not see an acknowledgement (fault point `webhook.ack_lost`, per invoice)
-it delivers the same event, with the same event id, again.
+HTTP call from the world's own process (see world/later.py), recorded in the ledger. Like real
+providers it delivers at least once: when it does not see an acknowledgement (fault point
+`webhook.ack_lost`, per invoice) it delivers the same event, with the same event id, again.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from restate_play.loopback_http import loopback_async_client
 from restate_play.world import ledger
 from restate_play.world.asgi import respond_json
 from restate_play.world.faults import should_fail
+from restate_play.world.later import call_later
 from restate_play.world.timing import scaled
 
 MAX_DELIVERIES = 5
@@ -75,9 +76,12 @@ async def deliver(endpoint: WebhookEndpoint, event: dict[str, Any]) -> None:
             await asyncio.sleep(scaled(RETRY_AFTER).total_seconds())
 
 
+async def deliver_to(url: str, event_id_header: str | None, event: dict[str, Any]) -> None:
+    await deliver(WebhookEndpoint(url, event_id_header), event)
+
+
 def trigger_api(endpoint: WebhookEndpoint):
     """The provider's test API as an ASGI app: `POST /trigger/<event type>` → the event, delivered later."""
-    deliveries: set[asyncio.Task] = set()
 
     async def app(scope, receive, send) -> None:
         parts = scope["path"].strip("/").split("/")
@@ -97,9 +101,9 @@ def trigger_api(endpoint: WebhookEndpoint):
             expected = 'expected a JSON body like {"invoice": "in_1", "customer": "cus_1"}'
             await respond_json(send, 400, {"error": expected})
             return
-        task = asyncio.create_task(deliver(endpoint, event))  # webhooks come later, not in this answer
-        deliveries.add(task)
-        task.add_done_callback(deliveries.discard)
+        # Webhooks come later, not in this answer, from the world's own process: like a real
+        # provider's, they keep coming while the service is down.
+        call_later(deliver_to, 0.0, endpoint.url, endpoint.event_id_header, event)
         await respond_json(send, 200, event)
 
     return app

@@ -48,3 +48,25 @@ def test_run_shows_both_paths(default_run):
     assert len(webhooks) == 3  # two from the provider, one forged (refused)
     assert sum(1 for i in webhooks if i["completion_result"] == "success") == 2
     assert result["timings"]["scenario"] < 15
+
+
+def test_the_webhook_comes_while_the_service_is_down(default_run):
+    """The provider is outside the service: killing the service does not stop its webhook.
+
+    It went out while the service was down (Restate's ingress took it), was answered once the
+    service was back, and the payment waiting for it completed. With the provider's sender inside
+    the service process, the SIGKILL took the webhook with it and the payment waited forever.
+    """
+    code, result = default_run("payment-signals")
+    assert code == 0, [c for c in result["expectations"] if not c["passed"]]
+    (crash,) = result["crashes"]
+    assert crash["target"] == "service" and crash["of"] == "delayed"
+    (webhook,) = [
+        e
+        for e in result["ledger"]
+        if e["action"] == "stripe.webhook.sent" and e["args"]["payment_method"] == "pm_card_visa"
+    ]
+    assert crash["at"] < webhook["args"]["sent_at"] < crash["restarted_at"] <= webhook["ts"]
+    assert webhook["args"]["http_status"] == 200 and webhook["args"]["attempt"] == 1
+    # ...and the payment that waited for it completed: the scenario checks it (step "invocation
+    # 'delayed' is completed success"), so the run passing says it.
