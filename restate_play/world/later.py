@@ -61,10 +61,10 @@ def _resolve(name: str) -> Callable[..., Any]:
     return target
 
 
-def serve_outbox(path: Path, poll_seconds: float = 0.05) -> None:
+def serve_outbox(path: Path, poll_seconds: float = 0.05, stop: threading.Event | None = None) -> None:
     """Run every call appended to the outbox at its time, each on its own thread (they may sleep)."""
     offset = 0
-    while True:
+    while stop is None or not stop.is_set():
         try:
             with path.open("rb") as f:
                 f.seek(offset)
