@@ -31,13 +31,9 @@ def processes_mentioning(text: str) -> list[int]:
     return found
 
 
-@pytest.mark.parametrize(
-    "sig", [signal.SIGTERM, signal.SIGINT, signal.SIGHUP], ids=["SIGTERM", "SIGINT", "SIGHUP (terminal closed)"]
-)
-def test_signal_mid_run_stops_everything(sig, restate_binary, isolated_state, tmp_path):
-    data_dir = tmp_path / "run-data"
+def signal_mid_run(slug: str, sig: int, data_dir: Path, world: bool = False) -> None:
     proc = subprocess.Popen(
-        [sys.executable, "-m", "restate_play", "run", "sagas", "--plain", "--data-dir", str(data_dir)],
+        [sys.executable, "-m", "restate_play", "run", slug, "--plain", "--data-dir", str(data_dir)],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
@@ -50,7 +46,10 @@ def test_signal_mid_run_stops_everything(sig, restate_binary, isolated_state, tm
         lines.append(line)
         if line.startswith("[4/"):
             break
-    assert processes_mentioning(str(data_dir)), "the sandbox should be running now"
+    running = processes_mentioning(str(data_dir))
+    assert running, "the sandbox should be running now"
+    if world:  # the world's own process is one of them (its outbox is in the data dir)
+        assert any(b"restate_play.world.later" in Path(f"/proc/{pid}/cmdline").read_bytes() for pid in running)
     proc.send_signal(sig)
     out = proc.stdout.read()
     code = proc.wait(30)
@@ -60,3 +59,14 @@ def test_signal_mid_run_stops_everything(sig, restate_binary, isolated_state, tm
     while processes_mentioning(str(data_dir)) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert processes_mentioning(str(data_dir)) == []
+
+
+@pytest.mark.parametrize(
+    "sig", [signal.SIGTERM, signal.SIGINT, signal.SIGHUP], ids=["SIGTERM", "SIGINT", "SIGHUP (terminal closed)"]
+)
+def test_signal_mid_run_stops_everything(sig, restate_binary, isolated_state, tmp_path):
+    signal_mid_run("sagas", sig, tmp_path / "run-data")
+
+
+def test_signal_mid_run_stops_the_world_process_too(restate_binary, isolated_state, tmp_path):
+    signal_mid_run("payment-signals", signal.SIGTERM, tmp_path / "run-data", world=True)
