@@ -191,6 +191,11 @@ class Sandbox:
             self.timings.server_healthy = max(time.monotonic() - t0, 1e-6)
             reset_pattern(self.server.admin_url, self.pattern.services)
         self._wait_both_healthy(t0)
+        if self.world is not None and not self.world.alive():  # else webhooks would silently never come
+            raise PlayError(
+                "The world's own process (the emulated provider's webhooks) exited during start-up. "
+                "Last lines of its log:\n  " + "\n  ".join(self.world.log_tail(15))
+            )
         self.register()
         for component in self.components:  # e.g. Kafka topics, then subscriptions to the new handlers
             after_register = getattr(component, "after_register", None)

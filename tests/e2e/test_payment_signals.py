@@ -25,8 +25,14 @@ def test_document_curl_waits_for_the_webhook_under_serve(serve):
     assert took >= 1.0  # serve runs at --time-scale 0.2: the webhook comes 5 s × 0.2 later
     log = s.wait_output("received!")
     assert "still 'processing', awaiting webhook call..." in log and "Webhook call for" in log
-    entries = ledger.read(Path(s.sandbox["state_file"]).parent / "ledger.jsonl")
-    (webhook,) = [e for e in entries if e.action == "stripe.webhook.sent"]
+    # The provider (the world's own process) records its call once it has the answer, which may be
+    # a moment after the payment it unblocked has completed.
+    ledger_path = Path(s.sandbox["state_file"]).parent / "ledger.jsonl"
+    deadline = time.monotonic() + 10
+    while not (sent := [e for e in ledger.read(ledger_path) if e.action == "stripe.webhook.sent"]):
+        assert time.monotonic() < deadline, "no stripe.webhook.sent in the ledger"
+        time.sleep(0.05)
+    (webhook,) = sent
     assert webhook.args["http_status"] == 200 and webhook.args["type"] == "payment_intent.succeeded"
 
     # A declined card on the synchronous path fails at once with a terminal error.
