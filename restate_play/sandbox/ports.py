@@ -2,31 +2,84 @@
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import os
 import socket
+import tempfile
+import time
+from collections.abc import Iterator
 from pathlib import Path
 
 HOST = "127.0.0.1"
+# A port handed out is not bound until the process it is for starts listening (seconds later): until
+# then the kernel may hand it to another caller's bind(0) — a parallel test worker, or a `run` they
+# started. Every restate-play process on this machine notes what it handed out in one shared file, and
+# none hands out a port noted there in the last RESERVE_SECONDS.
+RESERVE_SECONDS = 120.0
 
 
 def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind((HOST, 0))
-        return s.getsockname()[1]
+    (port,) = free_ports(1)
+    return port
 
 
 def free_ports(n: int) -> list[int]:
-    """n distinct free ports (held open together so they cannot coincide)."""
-    socks = []
+    """n distinct free ports, none handed out to another restate-play process in the last RESERVE_SECONDS."""
+    with _reservations() as taken:
+        ports: list[int] = []
+        socks = []
+        try:
+            # Held open together so they cannot coincide; a port reserved by someone else is kept
+            # bound too (so bind(0) moves on) and skipped.
+            for _ in range(n + 200):
+                if len(ports) == n:
+                    break
+                s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+                s.bind((HOST, 0))
+                socks.append(s)
+                port = s.getsockname()[1]
+                if port not in taken:
+                    ports.append(port)
+        finally:
+            for s in socks:
+                s.close()
+        if len(ports) < n:
+            raise OSError(f"could not find {n} free loopback ports")
+        now = time.time()
+        taken.update(dict.fromkeys(ports, now))
+        return ports
+
+
+def _reservations_file() -> Path:
+    return Path(tempfile.gettempdir()) / f"restate-play-{os.getuid()}" / "ports-handed-out"
+
+
+@contextlib.contextmanager
+def _reservations() -> Iterator[dict[int, float]]:
+    """The recent hand-outs (port -> time), under an exclusive lock; what the caller adds is saved."""
+    path = _reservations_file()
     try:
-        for _ in range(n):
-            s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-            s.bind((HOST, 0))
-            socks.append(s)
-        return [s.getsockname()[1] for s in socks]
-    finally:
-        for s in socks:
-            s.close()
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        f = open(path, "a+")  # noqa: SIM115 - closed below, after the caller's additions are saved
+    except OSError:  # no writable temp dir: bind(0) alone, as before
+        yield {}
+        return
+    with f:
+        fcntl.flock(f, fcntl.LOCK_EX)
+        f.seek(0)
+        cutoff = time.time() - RESERVE_SECONDS
+        taken: dict[int, float] = {}
+        for line in f.read().split():
+            port, _, at = line.partition("@")
+            with contextlib.suppress(ValueError):
+                if float(at) > cutoff:
+                    taken[int(port)] = float(at)
+        yield taken
+        f.seek(0)
+        f.truncate()
+        f.write("".join(f"{port}@{at:.1f}\n" for port, at in taken.items() if at > cutoff))
+        f.flush()
 
 
 def port_in_use(port: int) -> bool:
