@@ -23,9 +23,10 @@ class WaitTimeout(TimeoutError):
         super().__init__(f"gave up after {timeout:g} s ({attempts} tries) waiting for {what}; last saw: {_show(last)}")
 
 
-def _show(value: Any, limit: int = 600) -> str:
+def _show(value: Any, limit: int = 1500) -> str:
     text = f"{type(value).__name__}: {value}" if isinstance(value, BaseException) else repr(value)
-    return text if len(text) <= limit else text[:limit] + f"… ({len(text)} chars)"
+    # The end of a long value (a log, a screen) is where the latest state is.
+    return text if len(text) <= limit else f"({len(text)} chars, the last {limit}) …" + text[-limit:]
 
 
 class _Poll:

@@ -8,15 +8,39 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 
 from restate_play.patterns.catalog import get_pattern
 from restate_play.sandbox.ports import free_ports, port_in_use
+from restate_play.waiting import eventually
 
 REPO = Path(__file__).resolve().parent.parent
+# Tests that must not share a worker's time with each other under `pytest -n N --dist loadgroup`: the
+# long storm and the real-terminal tutorial (its screen is read with timeouts) go to one worker, in turn.
+HEAVY = {"test_a_long_storm_never_breaks_restates_connection_to_the_service", "test_in_a_real_terminal_with_tmux"}
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
+def pytest_collection_modifyitems(config, items):
+    """Groups for `--dist loadgroup`: each pattern's default-run readers on one worker, which plays it once.
+
+    `default_run` is per session, and each xdist worker is a session: readers of one pattern's run
+    spread over workers would play it once per worker. The slug is the test's `slug` parameter, or
+    its file's (tests/e2e/test_<slug>.py).
+    """
+    for item in items:
+        if item.originalname in HEAVY:
+            item.add_marker(pytest.mark.xdist_group("heavy"))
+        if "default_run" not in getattr(item, "fixturenames", ()):
+            continue
+        callspec = getattr(item, "callspec", None)
+        slug = callspec.params.get("slug") if callspec else None
+        slug = slug or item.path.stem.removeprefix("test_").replace("_", "-")
+        item.add_marker(pytest.mark.xdist_group(f"default-run-{slug}"))
+
+
 
 
 @pytest.fixture(scope="session")
@@ -62,9 +86,14 @@ def default_run(shared_server):
     return get
 
 
-@pytest.fixture
+@pytest.fixture(autouse=True)
 def isolated_state(tmp_path, monkeypatch) -> Path:
-    """A private XDG state dir, so tests never see (or break) a user's running `serve`."""
+    """A private XDG state dir for every test (autouse), so no test sees or breaks a user's running
+    `serve` or shared server, nor another test's, also when tests run in parallel (`pytest -n N`).
+
+    Caches (XDG_CACHE_HOME: the restate-server binary, PostgreSQL's initdb output) stay shared: they
+    are filled under a lock or by an atomic rename. Take the fixture by name for the path.
+    """
     state = tmp_path / "xdg-state"
     monkeypatch.setenv("XDG_STATE_HOME", str(state))
     return state
@@ -158,11 +187,12 @@ class Served:
         self.proc = subprocess.Popen(
             args, stdout=self.log, stderr=subprocess.STDOUT, env=self.env, cwd=REPO, start_new_session=True
         )
-        deadline = time.monotonic() + 60
-        while "Ctrl-C stops everything" not in self.output():
+
+        def ready() -> str:
             assert self.proc.poll() is None, f"serve exited early:\n{self.output()}"
-            assert time.monotonic() < deadline, f"serve not ready:\n{self.output()}"
-            time.sleep(0.1)
+            return self.output()
+
+        eventually(ready, until=lambda out: "Ctrl-C stops everything" in out, timeout=60, what=f"serve {slug} ready")
         self.sandbox = json.loads((state_home / "restate-play" / "serve.json").read_text())
 
     def output(self) -> str:
@@ -171,10 +201,8 @@ class Served:
         return self.log.read()
 
     def wait_output(self, text: str, timeout: float = 10) -> str:
-        deadline = time.monotonic() + timeout
-        while text not in (out := self.output()) and time.monotonic() < deadline:
-            time.sleep(0.1)
-        return out
+        """The output once `text` is in it (raises, with the output's end, when it is not in time)."""
+        return eventually(self.output, until=lambda out: text in out, timeout=timeout, what=f"{text!r} in the output")
 
     def curl(self, line: str) -> str:
         """Run one of the document's curl lines, only the ports changed."""

@@ -56,20 +56,6 @@ def test_a_proxy_in_the_environment_is_not_used(shared_server):
     assert result["sandbox"]["shared_server"]  # found through the admin API, not through the proxy
     assert_clean(result)
 
-def test_sagas_records_tell_the_story(default_run):
-    code, result = default_run("sagas")
-    assert code == 0
-    doc_trip = next(i for i in result["invocations"] if i["completion_result"] == "failure")
-    names = [e["name"] for e in doc_trip["journal"] if e["kind"] == "Command" and e["type"] == "Run"]
-    assert names == ["Book flight", "Book car", "Book hotel", "Cancel hotel", "Cancel car", "Cancel flight"]
-    assert "fully booked" in doc_trip["completion_failure"]
-    actions = [e["action"] for e in result["ledger"] if e["args"].get("customer") == "67890"]
-    # The crashed trip: one of each booking, the car retried once, no compensation.
-    assert actions.count("flight.book") == 1 and actions.count("hotel.book") == 1
-    assert actions.count("car.book.unavailable") == 1 and actions.count("car.book") == 1
-    assert not [a for a in actions if a.endswith(".cancel")]
-    assert result["timings"]["restart_service"] > 0
-
 
 def test_failed_expectation_fails_the_run(restate_binary, isolated_state, tmp_path):
     broken = tmp_path / "wrong.toml"

@@ -57,8 +57,9 @@ def probe_refused():
 
 def test_long_last_values_are_shortened():
     with pytest.raises(WaitTimeout) as caught:
-        eventually(lambda: "x" * 5000, until=lambda _: False, what="never", timeout=0)
-    assert len(str(caught.value)) < 800 and "(5002 chars)" in str(caught.value)
+        eventually(lambda: "x" * 5000 + "the end", until=lambda _: False, what="never", timeout=0)
+    assert len(str(caught.value)) < 1700 and "(5009 chars, the last 1500) …" in str(caught.value)
+    assert str(caught.value).endswith("the end'")
 
 
 def test_async_takes_coroutines_and_plain_functions():
