@@ -14,13 +14,22 @@ from typing import Any
 import restate
 from restate import Context, TerminalError
 
+from restate_play.patterns.bodies import Body, JsonBody, bad_request_is_400
 from restate_play.world import payment_intents as stripe
 
-payments = restate.Service("payments")
+
+class PaymentRequest(Body):
+    payment_method_id: str
+    amount: int  # in cents
+    delayed_status: bool = False  # the emulated provider answers "processing" and sends a webhook later
 
 
-@payments.handler("processPayment")
-async def process_payment(ctx: Context, request: dict[str, Any]) -> None:
+# A request of the wrong shape fails at once with a 400 naming the field, instead of being retried.
+payments = restate.Service("payments", invocation_context_managers=[bad_request_is_400])
+
+
+@payments.handler("processPayment", input_serde=JsonBody(PaymentRequest))
+async def process_payment(ctx: Context, request: PaymentRequest) -> None:
     verify_payment_request(request)
 
     # Deterministic: a retry of this step sends the same key, so the provider charges only once.
@@ -32,11 +41,11 @@ async def process_payment(ctx: Context, request: dict[str, Any]) -> None:
     payment_intent = await ctx.run_typed(
         "stripe call",
         create_payment_intent,
-        payment_method_id=request["paymentMethodId"],
-        amount=request["amount"],
+        payment_method_id=request.payment_method_id,
+        amount=request.amount,
         idempotency_key=idempotency_key,
         intent_webhook_id=intent_webhook_id,
-        delayed_status=bool(request.get("delayedStatus")),
+        delayed_status=request.delayed_status,
     )
 
     if payment_intent["status"] != "processing":
@@ -88,10 +97,10 @@ def ensure_success(status: str) -> None:
     raise RuntimeError(f"Unhandled status: {status}")  # not terminal: Restate retries
 
 
-def verify_payment_request(request: dict[str, Any]) -> None:
-    if not request.get("amount"):
+def verify_payment_request(request: PaymentRequest) -> None:
+    if not request.amount:
         raise TerminalError("'amount' missing or zero in request")
-    if not request.get("paymentMethodId"):
+    if not request.payment_method_id:
         raise TerminalError("'paymentMethodId' missing in request")
 
 
