@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pytest
 
 from restate_play.patterns.catalog import get_pattern
+from restate_play.waiting import eventually
 from restate_play.world import ledger
 
 pytestmark = pytest.mark.e2e
@@ -24,10 +24,13 @@ def test_document_curls_batch_every_item_once(serve):
     s.curl(one_item)
     s.curl(lots)
     ledger_path = Path(s.sandbox["state_file"]).parent / "ledger.jsonl"
-    deadline = time.monotonic() + 20
-    while sum(map(len, batches(ledger_path))) < 32 and time.monotonic() < deadline:
-        time.sleep(0.2)
-    got = batches(ledger_path)
+    got = eventually(
+        lambda: batches(ledger_path),
+        until=lambda got: sum(map(len, got)) >= 32,
+        timeout=20,
+        interval=0.2,
+        what="32 items received in batches",
+    )
     assert [item for batch in got for item in batch] == [123, *range(1, 32)]
     assert all(len(batch) <= 10 for batch in got)
     assert len(got[-1]) < 10  # the rest went out when the linger timer fired

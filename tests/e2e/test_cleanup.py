@@ -6,11 +6,12 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 from conftest import REPO
+
+from restate_play.waiting import eventually
 
 pytestmark = pytest.mark.e2e
 
@@ -55,10 +56,12 @@ def signal_mid_run(slug: str, sig: int, data_dir: Path, world: bool = False) -> 
     code = proc.wait(30)
     assert code == 130, out
     assert "sandbox was stopped" in out
-    deadline = time.monotonic() + 5
-    while processes_mentioning(str(data_dir)) and time.monotonic() < deadline:
-        time.sleep(0.1)
-    assert processes_mentioning(str(data_dir)) == []
+    eventually(
+        lambda: processes_mentioning(str(data_dir)),
+        until=lambda running: running == [],
+        timeout=5,
+        what="no process left with the run's data dir in its command line",
+    )
 
 
 @pytest.mark.parametrize(

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 
 import pytest
 from conftest import cli, pid_gone, run_json
+
+from restate_play.waiting import eventually
 
 pytestmark = pytest.mark.e2e
 
@@ -59,24 +60,25 @@ def test_kill_and_restart_from_another_shell(serve):
     # While the service is down a request is accepted by Restate and retried.
     answer = s.curl("curl -s -X POST localhost:8080/machineOperator/k1/setUp/send")
     inv_id = json.loads(answer)["invocationId"]
-    deadline = time.monotonic() + 15
-    while time.monotonic() < deadline:
-        described = json.loads(cli("invocations", "describe", inv_id, "--json", env=env, check=True).stdout)
-        if described["status"] == "backing-off":
-            break
-        time.sleep(0.2)
-    assert described["status"] == "backing-off" and "Connection refused" in (described["last_failure"] or "")
+    described = eventually(
+        lambda: json.loads(cli("invocations", "describe", inv_id, "--json", env=env, check=True).stdout),
+        until=lambda described: described["status"] == "backing-off",
+        timeout=15,
+        interval=0.2,
+        what=f"{inv_id} backing off while the service is down",
+    )
+    assert "Connection refused" in (described["last_failure"] or "")
     restarted = json.loads(cli("restart", "service", "--json", env=env, check=True).stdout)
     assert restarted["ok"] and restarted["took"] < 5
     after = json.loads(Path(s.sandbox["state_file"]).read_text())
     assert after["service"]["pid"] != before["service"]["pid"]
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        state = json.loads(cli("state", "get", "machineOperator", "k1", "--json", env=env, check=True).stdout)
-        if state["state"].get("state") == "UP":
-            break
-        time.sleep(0.3)
-    assert state["state"].get("state") == "UP"
+    eventually(
+        lambda: json.loads(cli("state", "get", "machineOperator", "k1", "--json", env=env, check=True).stdout)["state"],
+        until=lambda state: state.get("state") == "UP",
+        timeout=30,
+        interval=0.3,
+        what="k1 UP once the service is back",
+    )
     # The server too: killed, restarted on its data, state still there.
     assert json.loads(cli("kill", "server", "--json", env=env, check=True).stdout)["ok"]
     assert pid_gone(after["server"]["pid"])

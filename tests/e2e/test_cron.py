@@ -11,6 +11,7 @@ import pytest
 from conftest import cli
 
 from restate_play.patterns.catalog import get_pattern
+from restate_play.waiting import eventually
 
 pytestmark = pytest.mark.e2e
 
@@ -51,13 +52,13 @@ def test_cron_second_level_job_on_a_virtual_object_under_serve(serve):
     )
     job = CREATED.search(s.curl(create)).group(1)
     env = {"XDG_STATE_HOME": s.env["XDG_STATE_HOME"]}
-    deadline = time.monotonic() + 15
-    runs = 0
-    while runs < 2 and time.monotonic() < deadline:
-        time.sleep(0.5)
-        state = cli("state", "get", "TaskObject", "k1", "--json", env=env, check=True)
-        runs = json.loads(state.stdout)["state"].get("runs") or 0
-    assert runs >= 2
+    eventually(
+        lambda: json.loads(cli("state", "get", "TaskObject", "k1", "--json", env=env, check=True).stdout)["state"],
+        until=lambda state: (state.get("runs") or 0) >= 2,
+        timeout=15,
+        interval=0.5,
+        what="TaskObject k1 run twice by the second-level job",
+    )
     assert "Executing task: Hello second!" in s.output()
     assert s.curl(f"curl localhost:8080/CronJob/{job}/cancel") == ""
     time.sleep(0.5)  # a task sent just before the cancel may still land

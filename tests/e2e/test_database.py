@@ -11,7 +11,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import psycopg
@@ -22,6 +21,7 @@ from restate_play.errors import PlayError
 from restate_play.patterns.catalog import get_pattern
 from restate_play.sandbox import postgres as pg
 from restate_play.sandbox.ports import free_ports, port_in_use
+from restate_play.waiting import eventually
 
 pytestmark = pytest.mark.e2e
 
@@ -156,11 +156,12 @@ def _serve(state_home: Path) -> tuple[subprocess.Popen, dict, Path]:
     args += ["--db-port", str(db_port)]
     with open(log, "w") as out:
         proc = subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT, env=env, cwd=REPO, start_new_session=True)
-    deadline = time.monotonic() + 60
-    while "Ctrl-C stops everything" not in log.read_text():
+
+    def output() -> str:
         assert proc.poll() is None, log.read_text()
-        assert time.monotonic() < deadline, log.read_text()
-        time.sleep(0.1)
+        return log.read_text()
+
+    eventually(output, until=lambda text: "Ctrl-C stops everything" in text, timeout=60, what="serve database ready")
     pointer = json.loads((state_home / "restate-play" / "serve.json").read_text())
     return proc, json.loads(Path(pointer["state_file"]).read_text()), log
 

@@ -6,13 +6,13 @@ import json
 import subprocess
 import sys
 import threading
-import time
 
 import pytest
 from conftest import REPO, cli
 
 from restate_play.patterns.catalog import get_pattern
 from restate_play.patterns.durable_promises import PromiseRejected, durable_promise
+from restate_play.waiting import eventually
 
 pytestmark = pytest.mark.e2e
 
@@ -28,13 +28,19 @@ print(json.dumps(durable_promise(sys.argv[1], sys.argv[2]).get()), flush=True)
 
 def _wait_registered(s, promise: str, listeners: int, timeout: float = 20) -> None:
     """Until the promise's object knows `listeners` awaiters (its state holds their awakeable ids)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        proc = cli("state", "get", "durablePromise", promise, "--json", env={"XDG_STATE_HOME": s.env["XDG_STATE_HOME"]})
-        if proc.returncode == 0 and len(json.loads(proc.stdout)["state"].get("listeners") or []) == listeners:
-            return
-        time.sleep(0.2)
-    raise AssertionError(f"{promise} never had {listeners} listeners")
+    env = {"XDG_STATE_HOME": s.env["XDG_STATE_HOME"]}
+
+    def state() -> dict | None:
+        proc = cli("state", "get", "durablePromise", promise, "--json", env=env)
+        return json.loads(proc.stdout)["state"] if proc.returncode == 0 else None
+
+    eventually(
+        state,
+        until=lambda got: got is not None and len(got.get("listeners") or []) == listeners,
+        timeout=timeout,
+        interval=0.2,
+        what=f"{promise} to have {listeners} listener(s)",
+    )
 
 
 def test_document_curls_and_awaiters_in_other_processes(serve):

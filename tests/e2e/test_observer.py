@@ -11,6 +11,7 @@ from restate_play.patterns.catalog import get_pattern
 from restate_play.restate.introspection import Introspection
 from restate_play.sandbox.sandbox import Sandbox, SandboxOptions
 from restate_play.scenario.observer import LiveModel, Observer
+from restate_play.waiting import eventually_async
 
 pytestmark = pytest.mark.e2e
 
@@ -63,11 +64,14 @@ def test_follows_reported_ids_and_sweeps_for_the_others(sandbox):
         assert all(model.journals[i] and model.invocations[i].done for i in unknown)
         scans = [q for q in sql.sent if SWEEP in q]
         assert len(scans) == 1 and "modified_at >=" in scans[0]  # later sweeps look only at changes
-        for _ in range(10):  # the state of every key seen invoked, read by its partition key
-            if {s.key for s in model.state} == {"k1", "u1", "u2"}:
-                break
+
+        async def keys_shown() -> set[str]:  # the state of every key seen invoked, read by its partition key
             await observer.refresh()
-            await asyncio.sleep(0.05)
+            return {s.key for s in model.state}
+
+        await eventually_async(
+            keys_shown, until=lambda keys: keys == {"k1", "u1", "u2"}, timeout=10, interval=0.05, what="3 keys' state"
+        )
         assert {(s.key, s.value) for s in model.state} == {("k1", "true"), ("u1", "true"), ("u2", "true")}
         state_reads = [q for q in sql.sent if "FROM state" in q]
         assert state_reads and all("partition_key IN" in q for q in state_reads), state_reads
@@ -88,11 +92,12 @@ def test_without_sweeps_no_table_is_scanned(sandbox):
         await reserve(sandbox, ["other"])  # not reported: must stay unseen
         for inv_id in ids:
             observer.track(inv_id)
-        for _ in range(20):  # the state is read beside the refreshes (every 5th starts a read)
+
+        async def state_shown() -> int:  # the state is read beside the refreshes (every 5th starts a read)
             await observer.refresh()
-            await asyncio.sleep(0.05)
-            if len(model.state) == 3:
-                break
+            return len(model.state)
+
+        await eventually_async(state_shown, until=lambda n: n == 3, timeout=10, interval=0.05, what="3 keys' state")
         await observer.close()
         assert set(model.invocations) == set(ids)
         assert {(s.key, s.value) for s in model.state} == {("s1", "true"), ("s2", "true"), ("s3", "true")}

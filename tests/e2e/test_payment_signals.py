@@ -9,6 +9,7 @@ import httpx
 import pytest
 
 from restate_play.patterns.catalog import get_pattern
+from restate_play.waiting import eventually
 from restate_play.world import ledger
 
 pytestmark = pytest.mark.e2e
@@ -28,11 +29,12 @@ def test_document_curl_waits_for_the_webhook_under_serve(serve):
     # The provider (the world's own process) records its call once it has the answer, which may be
     # a moment after the payment it unblocked has completed.
     ledger_path = Path(s.sandbox["state_file"]).parent / "ledger.jsonl"
-    deadline = time.monotonic() + 10
-    while not (sent := [e for e in ledger.read(ledger_path) if e.action == "stripe.webhook.sent"]):
-        assert time.monotonic() < deadline, "no stripe.webhook.sent in the ledger"
-        time.sleep(0.05)
-    (webhook,) = sent
+    (webhook,) = eventually(
+        lambda: [e for e in ledger.read(ledger_path) if e.action == "stripe.webhook.sent"],
+        timeout=10,
+        interval=0.05,
+        what="stripe.webhook.sent in the ledger",
+    )
     assert webhook.args["http_status"] == 200 and webhook.args["type"] == "payment_intent.succeeded"
 
     # A declined card on the synchronous path fails at once with a terminal error.

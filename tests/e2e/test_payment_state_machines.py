@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import json
 import re
-import time
 
 import pytest
 from conftest import cli
 
 from restate_play.patterns.catalog import get_pattern
+from restate_play.waiting import eventually
 
 pytestmark = pytest.mark.e2e
 
@@ -26,13 +26,13 @@ def test_document_curls_end_in_the_documents_state(serve):
     table = cli("state", "get", "payments", "my-payment-id", env=env, check=True).stdout
     assert re.search(r"Service\s+payments", table) and re.search(r"status\s+│?\s*\"CANCELLED\"", table)
     # The refund is a one-way call: the balance comes back shortly after the cancellation.
-    deadline = time.monotonic() + 10
-    while True:
-        account = json.loads(cli("state", "get", "accounts", "abc", "--json", env=env, check=True).stdout)
-        if account["state"].get("balance") == 100_000 or time.monotonic() > deadline:
-            break
-        time.sleep(0.3)
-    assert account["state"] == {"balance": 100_000}
+    eventually(
+        lambda: json.loads(cli("state", "get", "accounts", "abc", "--json", env=env, check=True).stdout)["state"],
+        until=lambda state: state == {"balance": 100_000},
+        timeout=10,
+        interval=0.3,
+        what="abc's balance back to 100000 after the refund",
+    )
     s.stop()
 
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import json
 import re
-import time
 
 import pytest
 from conftest import cli
 
 from restate_play.patterns.catalog import get_pattern
+from restate_play.waiting import eventually
 
 pytestmark = pytest.mark.e2e
 
@@ -33,13 +33,13 @@ def test_document_curls_fill_the_queue_and_drain_it(serve):
     env = {"XDG_STATE_HOME": s.env["XDG_STATE_HOME"]}
     state = json.loads(cli("state", "get", "queue", "myService/expensiveMethod", "--json", env=env, check=True).stdout)
     assert state["state"] == {"items": [], "inFlight": 0}
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        listing = json.loads(cli("invocations", "list", "--service", "myService", "--json", env=env, check=True).stdout)
-        if len([i for i in listing if i["status"] == "completed"]) == 31:
-            break
-        time.sleep(0.5)
-    assert len([i for i in listing if i["status"] == "completed"]) == 31
+    eventually(
+        lambda: json.loads(cli("invocations", "list", "--service", "myService", "--json", env=env, check=True).stdout),
+        until=lambda listing: len([i for i in listing if i["status"] == "completed"]) == 31,
+        timeout=30,
+        interval=0.5,
+        what="31 completed myService invocations",
+    )
     assert s.stop() == 130
 
 

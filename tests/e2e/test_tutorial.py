@@ -28,6 +28,7 @@ from restate_play.scenario.result import RunResult
 from restate_play.tutorial.flow import serve_curls
 from restate_play.tutorial.progress import progress_file
 from restate_play.tutorial.prompts import QuestionaryPrompter
+from restate_play.waiting import eventually
 
 pytestmark = pytest.mark.e2e
 
@@ -200,10 +201,18 @@ def test_ctrl_c_during_a_run_keeps_progress_and_leaves_nothing(restate_binary, i
             start_new_session=True,
         )
         try:
-            deadline = time.monotonic() + 60
-            while "Kill the product service" not in log.read_text():
-                assert proc.poll() is None and time.monotonic() < deadline, log.read_text()
-                time.sleep(0.05)
+
+            def output() -> str:
+                assert proc.poll() is None, log.read_text()
+                return log.read_text()
+
+            eventually(
+                output,
+                until=lambda text: "Kill the product service" in text,
+                timeout=60,
+                interval=0.05,
+                what="the tutorial's step 2 run under way",
+            )
             os.kill(proc.pid, signal.SIGINT)  # like Ctrl-C, in the middle of step 2's run
             code = proc.wait(30)
         finally:
@@ -235,11 +244,7 @@ def test_in_a_real_terminal_with_tmux(restate_binary, isolated_state):
         return _tmux("capture-pane", "-p", "-J", "-S", "-300", "-t", session)
 
     def wait_for(text: str, timeout: float = 60) -> str:
-        deadline = time.monotonic() + timeout
-        while text not in (screen := pane()):
-            assert time.monotonic() < deadline, f"{text!r} not on screen:\n{screen}"
-            time.sleep(0.1)
-        return screen
+        return eventually(pane, until=lambda screen: text in screen, timeout=timeout, what=f"{text!r} on screen")
 
     try:
         wait_for("What does it answer?")

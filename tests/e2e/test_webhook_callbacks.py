@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
-import time
 
 import pytest
 from conftest import cli
 
 from restate_play.patterns.catalog import get_pattern
+from restate_play.waiting import eventually
 
 pytestmark = pytest.mark.e2e
 
@@ -28,9 +28,13 @@ def test_webhook_callbacks_curls_against_serve(serve):
     # The same event twice, by hand: both acknowledged, processed once.
     assert s.curl(delivery) == s.curl(duplicate) == ""
     env = {"XDG_STATE_HOME": s.env["XDG_STATE_HOME"]}
-    deadline = time.monotonic() + 20
-    while (state := _tracker_state(env, "in_1001")).get("status") != "paid" and time.monotonic() < deadline:
-        time.sleep(0.3)
+    state = eventually(
+        lambda: _tracker_state(env, "in_1001"),
+        until=lambda state: state.get("status") == "paid",
+        timeout=20,
+        interval=0.3,
+        what="in_1001 paid",
+    )
     assert state == {"failures": 1, "status": "paid"}
     listing = json.loads(cli("invocations", "list", "--json", env=env, check=True).stdout)
     routed = [i for i in listing if i["target"] == "WebhookCallbackRouter/onStripeEvent"]

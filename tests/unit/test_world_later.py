@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 import time
 
+from restate_play.waiting import eventually
 from restate_play.world.later import OUTBOX_ENV_VAR, call_later, serve_outbox
 
 CALLS: list[tuple[str, float]] = []
@@ -34,9 +35,7 @@ def test_outbox_calls_run_at_their_time_and_bad_lines_are_skipped(tmp_path, monk
     world = threading.Thread(target=serve_outbox, args=(outbox, 0.01, stop), daemon=True)
     world.start()
     try:
-        deadline = time.monotonic() + 5
-        while len(CALLS) < 2 and time.monotonic() < deadline:
-            time.sleep(0.01)
+        eventually(lambda: len(CALLS) >= 2, timeout=5, interval=0.01, what="both calls run by the world")
     finally:
         stop.set()
         world.join(2)
@@ -48,7 +47,5 @@ def test_without_an_outbox_the_call_runs_here(monkeypatch):
     monkeypatch.delenv(OUTBOX_ENV_VAR, raising=False)
     CALLS.clear()
     call_later(record, 0.0, "here")
-    deadline = time.monotonic() + 2
-    while not CALLS and time.monotonic() < deadline:
-        time.sleep(0.01)
+    eventually(lambda: CALLS, timeout=2, interval=0.01, what="the call run in this process")
     assert [label for label, _ in CALLS] == ["here"]
