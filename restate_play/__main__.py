@@ -1,3 +1,3 @@
-from restate_play.cli import main
+from restate_play.quick import main
 
 main()

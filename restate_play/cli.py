@@ -54,6 +54,10 @@ AdminUrl = Annotated[
     typer.Option("--admin-url", help="Restate admin API (default: the running `serve`, else http://127.0.0.1:9070)."),
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable JSON on stdout.")]
+WideOpt = Annotated[bool, typer.Option("--wide", help="Every column and full ids, however wide the terminal.")]
+InvocationId = Annotated[
+    str, typer.Argument(help="An invocation id (inv_…), or a unique prefix of one as `invocations list` shows.")
+]
 KafkaBootstrap = Annotated[
     str | None, typer.Option("--kafka-bootstrap", help="Use this Kafka (HOST:PORT) instead of starting a broker.")
 ]
@@ -63,19 +67,17 @@ DatabaseUrl = Annotated[
 
 
 def _friendly(fn):
-    """PlayErrors become a red message with a hint and exit code 2, never a traceback."""
+    """PlayErrors become a red message with a hint and exit code 2, never a traceback; with --json
+    (the `as_json` parameter), `{"error": …, "hint": …}` on stdout."""
 
     @wraps(fn)
     def wrapper(*args, **kwargs):
         try:
             return fn(*args, **kwargs)
         except PlayError as err:
-            from restate_play.commands.common import stderr_console
+            from restate_play.errors import report
 
-            console = stderr_console()
-            console.print(f"[red bold]error:[/] {err.message}", highlight=False)
-            if err.hint:
-                console.print(err.hint, style="yellow", highlight=False)
+            report(err, bool(kwargs.get("as_json")))
             raise typer.Exit(2) from None
         except KeyboardInterrupt:
             from restate_play.commands.common import stderr_console
@@ -259,11 +261,12 @@ def state_get(
     key: Annotated[str, typer.Argument(help="Object key, e.g. a.")],
     admin_url: AdminUrl = None,
     as_json: JsonOpt = False,
+    wide: WideOpt = False,
 ) -> None:
-    """Show the K/V state of one object, like `restate kv get`."""
+    """Show the K/V state of one object, like `restate kv get`. Unknown services and keys list those that exist."""
     from restate_play.commands.state import get_state
 
-    get_state(service, key, admin_url, as_json)
+    get_state(service=service, key=key, admin_url=admin_url, as_json=as_json, wide=wide)
 
 
 @state_app.command("set")
@@ -291,31 +294,32 @@ def invocations_list(
     limit: Annotated[int, typer.Option("--limit", help="At most this many, newest first.")] = 50,
     admin_url: AdminUrl = None,
     as_json: JsonOpt = False,
+    wide: WideOpt = False,
 ) -> None:
-    """List invocations, newest first."""
+    """List invocations, newest first. Ids are shown as short unique prefixes: every command takes them."""
     from restate_play.commands.invocations import list_invocations
 
-    list_invocations(service, status, limit, admin_url, as_json)
+    list_invocations(service=service, status=status, limit=limit, admin_url=admin_url, as_json=as_json, wide=wide)
 
 
 @inv_app.command("describe")
 @_friendly
 def invocations_describe(
-    invocation_id: Annotated[str, typer.Argument(help="An invocation id (inv_…).")],
+    invocation_id: InvocationId,
     admin_url: AdminUrl = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """One invocation: its journal as a tree, with retries and errors inline."""
+    """One invocation: its journal with times, retries and errors inline (each with Restate's error code)."""
     from restate_play.commands.invocations import describe_invocation
 
-    describe_invocation(invocation_id, admin_url, as_json)
+    describe_invocation(invocation_id=invocation_id, admin_url=admin_url, as_json=as_json)
 
 
 def _control(action: str, doc: str):
     @inv_app.command(action, help=doc)
     @_friendly
     def command(
-        invocation_id: Annotated[str, typer.Argument(help="An invocation id (inv_…).")],
+        invocation_id: InvocationId,
         admin_url: AdminUrl = None,
     ) -> None:
         from restate_play.commands.invocations import control_invocation

@@ -1,22 +1,29 @@
-"""`restate-play invocations list|describe|cancel|kill|resume|purge`."""
+"""`restate-play invocations list|describe|cancel|kill|resume|purge`.
+
+Lookups use the blocking SQL client (`restate.sql`, stdlib only): they run as whole processes in a
+person's shell. Every command that takes an invocation id takes a unique prefix of one, as git does.
+"""
 
 from __future__ import annotations
 
-import asyncio
-
-from rich.text import Text
-
 from restate_play.commands.common import print_json, resolve_admin_url, stdout_console
 from restate_play.errors import PlayError
-from restate_play.restate.admin import Admin
-from restate_play.restate.introspection import Introspection, sql_str
-from restate_play.views.journal import journal_tree
-from restate_play.views.tables import invocation_table
+from restate_play.restate import sql as q
+from restate_play.restate.records import Invocation
+from restate_play.restate.sql import FULL_ID_LENGTH, SqlClient, sql_str
 
 STATUSES = ("pending", "scheduled", "ready", "running", "backing-off", "suspended", "paused", "completed")
+LIST_HINT = "`restate-play invocations list` shows them, with ids cut to unique prefixes you can paste."
 
 
-def list_invocations(service: str | None, status: str | None, limit: int, admin_url: str | None, as_json: bool) -> None:
+def list_invocations(
+    service: str | None,
+    status: str | None,
+    limit: int,
+    admin_url: str | None,
+    as_json: bool,
+    wide: bool = False,
+) -> None:
     if status and status not in STATUSES:
         raise PlayError(f"Unknown status '{status}'.", "One of: " + ", ".join(STATUSES))
     clauses = []
@@ -25,15 +32,8 @@ def list_invocations(service: str | None, status: str | None, limit: int, admin_
     if status:
         clauses.append(f"status = {sql_str(status)}")
     url = resolve_admin_url(admin_url)
-
-    async def fetch():
-        sql = Introspection(url)
-        try:
-            return await sql.invocations(" AND ".join(clauses), limit=limit)
-        finally:
-            await sql.aclose()
-
-    invocations = asyncio.run(fetch())
+    with SqlClient(url) as sql:
+        invocations = sql.run(q.invocations(" AND ".join(clauses), limit=limit))
     if as_json:
         print_json([i.to_dict() for i in invocations])
         return
@@ -41,56 +41,101 @@ def list_invocations(service: str | None, status: str | None, limit: int, admin_
     if not invocations:
         out.print(f"No invocations (at {url}).", style="yellow")
         return
-    out.print(invocation_table(invocations, title=f"Invocations at {url} (newest first)"))
+    from restate_play.views.tables import invocation_listing, natural_width
+
+    table = invocation_listing(invocations, f"Invocations at {url} (newest first)", out.width, wide)
+    if wide:  # as wide as the table needs: the terminal wraps long lines, nothing is cut
+        out.width = max(out.width, natural_width(out, table))
+    out.print(table)
+
+
+def pick_invocation(given: str, candidates: list[Invocation], url: str) -> Invocation:
+    """The only candidate, or an error that says why there is none or lists the several."""
+    if len(candidates) == 1:
+        return candidates[0]
+    if not candidates:
+        raise PlayError(f"No invocation {given} at {url}.", LIST_HINT)
+    more = " or more" if len(candidates) > q.CANDIDATES else ""
+    lines = "\n".join(f"  {i.id}  {i.target}  {i.status}" for i in candidates[: q.CANDIDATES])
+    raise PlayError(
+        f"'{given}' is ambiguous: {len(candidates[: q.CANDIDATES])}{more} invocations start with it:\n{lines}",
+        "Give more characters of the id.",
+    )
+
+
+def find_invocation(sql: SqlClient, given: str, url: str) -> Invocation:
+    """The invocation with this id, or the only one whose id starts with it (`inv_` may be left out)."""
+    prefix = given.strip()
+    if not prefix.startswith("inv_"):
+        prefix = "inv_" + prefix
+    if len(prefix) >= FULL_ID_LENGTH:  # a whole id: looked up directly (Restate refuses malformed ones)
+        found = sql.run(q.invocations(f"id = {sql_str(prefix)}", limit=1)) if _well_formed(prefix) else []
+    else:
+        found = sql.run(q.starting_with(prefix))
+    return pick_invocation(given, found, url)
+
+
+def _well_formed(invocation_id: str) -> bool:
+    return len(invocation_id) == FULL_ID_LENGTH and invocation_id[4:].isalnum()
 
 
 def describe_invocation(invocation_id: str, admin_url: str | None, as_json: bool) -> None:
     url = resolve_admin_url(admin_url)
-
-    async def fetch():
-        sql = Introspection(url)
+    with SqlClient(url) as sql:
+        inv = find_invocation(sql, invocation_id, url)
+        journal = sql.run(q.journal(inv.id))
         try:
-            inv = await sql.invocation(invocation_id)
-            if inv is None:
-                raise PlayError(
-                    f"No invocation {invocation_id} at {url}.", "List them with `restate-play invocations list`."
-                )
-            return inv, await sql.journal(invocation_id), await sql.journal_events(invocation_id)
-        finally:
-            await sql.aclose()
-
-    inv, journal, events = asyncio.run(fetch())
+            events = sql.run(q.journal_events(inv.id))
+        except PlayError:  # older servers have no sys_journal_events
+            events = []
     if as_json:
         print_json(
             {**inv.to_dict(), "journal": [e.to_dict() for e in journal], "events": [e.to_dict() for e in events]}
         )
         return
-    out = stdout_console()
-    out.print(journal_tree(inv, journal))
-    details = [f"created {inv.created_at}", f"invoked by {inv.invoked_by or '?'}"]
-    if inv.idempotency_key:
-        details.append(f"idempotency key {inv.idempotency_key}")
-    if inv.retry_count:
-        details.append(f"retries {inv.retry_count}")
-    out.print(Text(" · ".join(details), style="dim"))
-    for ev in events:
-        out.print(Text(f"event #{ev.index} {ev.type} at {ev.appended_at}: {ev.detail}", style="yellow"))
+    from restate_play.views.journal import describe_view
+
+    stdout_console().print(describe_view(inv, journal, events))
+
+
+STUCK = ("backing-off", "paused")
+
+
+def cancel_warning(inv: Invocation) -> str | None:
+    """Why a cancel may not land: a failing handler that never reaches an await never sees it."""
+    if inv.status not in STUCK and not (inv.status == "running" and inv.retry_count):
+        return None
+    return (
+        f"It is {inv.status} after {inv.retry_count} retries: the cancellation lands at the handler's next await "
+        "(a step, a sleep, a call), which a handler that fails before one may never reach. "
+        f"`restate-play invocations kill {inv.id}` stops it now (no compensations run)."
+    )
 
 
 def control_invocation(invocation_id: str, action: str, admin_url: str | None) -> None:
+    import asyncio
+
+    from restate_play.restate.admin import Admin
+
     url = resolve_admin_url(admin_url)
+    with SqlClient(url) as sql:
+        inv = find_invocation(sql, invocation_id, url)
 
     async def act() -> int:
         admin = Admin(url)
         try:
-            return await admin.invocation_action(invocation_id, action)
+            return await admin.invocation_action(inv.id, action)
         finally:
             await admin.aclose()
 
     code = asyncio.run(act())
     if code >= 300:
         raise PlayError(
-            f"{action} of {invocation_id} was refused ({code}).",
+            f"{action} of {inv.id} was refused ({code}).",
             "A completed invocation cannot be cancelled or killed (409).",
         )
-    stdout_console().print(f"{action}: {invocation_id} ({code})")
+    out = stdout_console()
+    out.print(f"{action}: {inv.id} {inv.target} ({code})")
+    warning = cancel_warning(inv) if action == "cancel" else None
+    if warning:
+        out.print(f"warning: {warning}", style="yellow")

@@ -1,39 +1,73 @@
-"""`restate-play state get|set`."""
+"""`restate-play state get|set`.
+
+`get` reads with the blocking SQL client (`restate.sql`, stdlib only): it runs as a whole process.
+"""
 
 from __future__ import annotations
 
-import asyncio
 import json
 
 from restate_play.commands.common import print_json, resolve_admin_url, stdout_console
 from restate_play.errors import PlayError
-from restate_play.restate.admin import Admin
-from restate_play.restate.introspection import Introspection
-from restate_play.views.tables import kv_table
+from restate_play.restate import sql as q
+from restate_play.restate.records import StateEntry
+from restate_play.restate.sql import SqlClient
+
+SHOWN = 20  # an error lists at most this many services or keys
 
 
-async def _read(admin_url: str, service: str, key: str):
-    sql = Introspection(admin_url)
-    try:
-        return await sql.state(service, key)
-    finally:
-        await sql.aclose()
+def _listed(names: list[str]) -> str:
+    more = ", …" if len(names) > SHOWN else ""
+    return ", ".join(names[:SHOWN]) + more
 
 
-def get_state(service: str, key: str, admin_url: str | None, as_json: bool) -> None:
+def unknown_object(sql: SqlClient, url: str, service: str, key: str) -> PlayError:
+    """Why there is no state: no such service, a service without state, or no such key (which exist)."""
+    services = sql.run(q.services())
+    kinds = {s["name"]: s.get("ty") for s in services}
+    if service not in kinds:
+        known = _listed(sorted(kinds)) or "none (is the deployment registered?)"
+        return PlayError(f"No service '{service}' at {url}.", f"Services there: {known}.")
+    if kinds[service] == "service":
+        return PlayError(
+            f"'{service}' is a plain Service: it has no K/V state.",
+            "State belongs to Virtual Objects and Workflows: "
+            + (_listed(sorted(n for n, t in kinds.items() if t != "service")) or "there are none here."),
+        )
+    keys = sql.run(q.object_keys(service, SHOWN + 1))
+    if not keys:
+        return PlayError(f"No object of {service} has state yet (at {url}).", "Call one of its handlers first.")
+    return PlayError(f"No state for {service}/{key} (at {url}).", f"Keys of {service} with state: {_listed(keys)}.")
+
+
+def read_state(url: str, service: str, key: str) -> list[StateEntry]:
+    with SqlClient(url) as sql:
+        entries = sql.run(q.state(service, key))
+        if not entries:
+            raise unknown_object(sql, url, service, key)
+    return entries
+
+
+def get_state(service: str, key: str, admin_url: str | None, as_json: bool, wide: bool = False) -> None:
     url = resolve_admin_url(admin_url)
-    entries = asyncio.run(_read(url, service, key))
+    entries = read_state(url, service, key)
     if as_json:
         print_json({"service": service, "key": key, "state": {e.name: e.to_dict()["value"] for e in entries}})
         return
+    from restate_play.views.tables import kv_table, natural_width
+
     out = stdout_console()
-    if not entries:
-        out.print(f"No state for {service}/{key} (at {url}).", style="yellow")
-        return
-    out.print(kv_table(service, key, entries))
+    view = kv_table(service, key, entries, wide=wide)
+    if wide:  # as wide as the values need: the terminal wraps long lines, nothing is cut
+        out.width = max(out.width, natural_width(out, view))
+    out.print(view)
 
 
 def set_state(service: str, key: str, name: str, value: str, admin_url: str | None) -> None:
+    import asyncio
+
+    from restate_play.restate.admin import Admin
+
     try:
         json.loads(value)
     except json.JSONDecodeError as err:
@@ -42,11 +76,12 @@ def set_state(service: str, key: str, name: str, value: str, admin_url: str | No
             "State values are JSON, as the SDK's default serde reads them: quote strings, e.g. '\"UP\"'.",
         ) from None
     url = resolve_admin_url(admin_url)
+    with SqlClient(url) as sql:
+        current = {e.name: e.value for e in sql.run(q.state(service, key))}
+    new_state = {k: (v or "").encode() for k, v in current.items() if not (v or "").startswith("0x")}
+    new_state[name] = value.encode()
 
     async def apply() -> None:
-        current = {e.name: e.value for e in await _read(url, service, key)}
-        new_state = {k: (v or "").encode() for k, v in current.items() if not (v or "").startswith("0x")}
-        new_state[name] = value.encode()
         admin = Admin(url)
         try:
             await admin.set_state(service, key, new_state)

@@ -3,19 +3,45 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+import re
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
-from rich.console import Group
+from rich.console import Console, Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
 from restate_play.restate.records import Invocation, StateEntry
-from restate_play.scenario.result import Check
 from restate_play.views.journal import status_text
 from restate_play.views.values import short, value_renderable
-from restate_play.world.ledger import LedgerEntry
+
+if TYPE_CHECKING:  # not imported at run time: `state get` and `invocations list` load only what they draw
+    from restate_play.scenario.result import Check
+    from restate_play.world.ledger import LedgerEntry
+
+SHORT_ID = 12  # "inv_" and 8 characters, longer only where two shown ids share them
+
+
+def short_ids(ids: Sequence[str], least: int = SHORT_ID) -> dict[str, str]:
+    """Each id's shortest prefix of at least `least` characters that no other id here starts with,
+    as git shows hashes: whole characters, no "…", so it can be pasted back into a command."""
+    unique = set(ids)
+    shown = {}
+    for one in unique:
+        n = least
+        while n < len(one) and any(other != one and other.startswith(one[:n]) for other in unique):
+            n += 1
+        shown[one] = one[:n]
+    return shown
+
+
+def natural_width(console: Console, renderable: RenderableType) -> int:
+    """The width a renderable takes when nothing is cut (for --wide: print it that wide, uncropped)."""
+    from rich.measure import Measurement
+
+    return Measurement.get(console, console.options.update_width(100_000), renderable).maximum
 
 
 @dataclass(frozen=True)
@@ -44,13 +70,24 @@ def fit_widths(room: int, columns: list[Fit]) -> dict[str, int]:
     return widths
 
 
+def _plain(cell: str | Text) -> str:
+    return cell if isinstance(cell, str) else cell.plain
+
+
 def _natural(header: str, cells: Iterable[str], cap: int) -> int:
     return min(max([len(header), *(len(c) for c in cells)]), cap)
 
 
-def _fitted_table(title: str, room: int, columns: list[Fit], styles: dict[str, str], rows: list[list]) -> Table:
+def _fitted_table(
+    title: str,
+    room: int,
+    columns: list[Fit],
+    styles: dict[str, str],
+    rows: list[list],
+    widths: dict[str, int] | None = None,
+) -> Table:
     """A table of the columns that fit; `rows` hold a cell for every column of `columns`, in order."""
-    widths = fit_widths(room, columns)
+    widths = widths or fit_widths(room, columns)
     table = Table(title=title, title_justify="left", show_edge=False, pad_edge=False)
     picked = [i for i, c in enumerate(columns) if c.header in widths]
     for i in picked:
@@ -70,8 +107,8 @@ def _fitted_table(title: str, room: int, columns: list[Fit], styles: dict[str, s
 
 
 def invocation_table(invocations: Iterable[Invocation], title: str = "Invocations", width: int | None = None) -> Table:
-    """Every column in a full terminal; with `width` (a dashboard panel's room), the columns that
-    fit, the id's tail as the ledger shows it."""
+    """Every column, whole; with `width` (a dashboard panel's room), the columns that fit, ids as
+    short unique prefixes."""
     invocations = list(invocations)
     rows = []
     for inv in invocations:
@@ -88,29 +125,73 @@ def invocation_table(invocations: Iterable[Invocation], title: str = "Invocation
         )
     if width is not None:
         statuses = [r[2].plain for r in rows]
+        ids = short_ids([r[0] for r in rows])
+        for r in rows:
+            r[0] = ids[r[0]]
+        id_width = max([SHORT_ID, *(len(r[0]) for r in rows)])
         columns = [
-            Fit("id", 12, 12, 1),
+            Fit("id", id_width, id_width, 1),
             Fit("target", _natural("target", (i.target for i in invocations), 40), 12, 6),
             Fit("status", _natural("status", statuses, 16), min(9, _natural("status", statuses, 16)), 5),
             Fit("journal", 7, 7, 3),
             Fit("created", 12, 12, 0),
             Fit("result / last failure", _natural("result / last failure", (r[5] for r in rows), 50), 10, 2),
         ]
-        for r in rows:
-            r[0] = r[0][-12:]
         styles = {"id": "dim", "target": "bold", "created": "dim"}
         return _fitted_table(title, width, columns, styles, rows)
-    table = Table(title=title, title_justify="left", expand=False, show_edge=False, pad_edge=False)
-    # One line per invocation: on a narrow terminal cells are cut with "…" rather than wrapped.
-    table.add_column("id", style="dim", no_wrap=True, min_width=12)
-    table.add_column("target", style="bold", no_wrap=True, min_width=14, overflow="ellipsis")
-    table.add_column("status", no_wrap=True, min_width=9)
-    table.add_column("journal", justify="right", no_wrap=True)
-    table.add_column("created", style="dim", no_wrap=True)
-    table.add_column("result / last failure", no_wrap=True, overflow="ellipsis")
-    for row in rows:
-        table.add_row(*row)
-    return table
+    return invocation_listing(invocations, title, None, wide=True)
+
+
+def invocation_listing(invocations: Iterable[Invocation], title: str, room: int | None, wide: bool = False) -> Table:
+    """`invocations list`: one line per invocation; ids as short unique prefixes (whole with `wide`);
+    columns with nothing in them left out. In `room` columns, the least useful columns go first, and
+    ids, targets and statuses are never cut; only the result may be shortened, with "…"."""
+    invocations = list(invocations)
+    ids = {i.id: i.id for i in invocations} if wide else short_ids([i.id for i in invocations])
+    rows = [
+        [
+            ids[inv.id],
+            inv.target,
+            status_text(inv),
+            str(inv.journal_size),
+            (inv.created_at or "")[11:23],
+            short(inv.completion_failure or inv.last_failure or (inv.completion_result or ""), 10_000 if wide else 60),
+        ]
+        for inv in invocations
+    ]
+    headers = ["id", "target", "status", "journal", "created", "outcome"]
+    keep = [10, 8, 9, 3, 2, 5]
+    columns = []
+    for n, header in enumerate(headers):
+        cells = [_plain(r[n]) for r in rows]
+        if not any(c.strip() for c in cells):
+            continue  # nothing to show: no empty column
+        natural = max(len(header), *(len(c) for c in cells))
+        least = {1: max(len(header), *(len(p) for c in cells for p in _at_slashes(c)))}.get(n, natural)
+        columns.append(Fit(header, natural, max(len(header), min(natural, 12)) if n == 5 else least, keep[n]))
+    picked = [headers.index(c.header) for c in columns]
+    rows = [[r[n] for n in picked] for r in rows]
+    widths = fit_widths(100_000 if wide or room is None else room, columns)
+    if "target" in widths:  # a long target goes on two lines, broken after a "/", never inside a name
+        at = [c.header for c in columns].index("target")
+        for r in rows:
+            r[at] = _wrapped(r[at], widths["target"])
+    styles = {"id": "dim", "target": "bold", "created": "dim"}
+    return _fitted_table(title, 0, columns, styles, rows, widths)
+
+
+def _at_slashes(target: str) -> list[str]:
+    """A target's pieces, each ending with its "/": where it may be broken across lines."""
+    return re.findall(r"[^/]*/|[^/]+$", target) or [target]
+
+
+def _wrapped(target: str, width: int) -> str:
+    lines = [""]
+    for piece in _at_slashes(target):
+        if lines[-1] and len(lines[-1]) + len(piece) > width:
+            lines.append("")
+        lines[-1] += piece
+    return "\n".join(lines)
 
 
 def state_table(entries: Iterable[StateEntry], title: str = "State", width: int | None = None) -> Table:
@@ -138,18 +219,19 @@ def state_table(entries: Iterable[StateEntry], title: str = "State", width: int 
     return table
 
 
-def kv_table(service: str, key: str, entries: Iterable[StateEntry]) -> Group:
-    """One object's state, like `restate kv get`: who it belongs to, then KEY / VALUE."""
+def kv_table(service: str, key: str, entries: Iterable[StateEntry], wide: bool = False) -> Group:
+    """One object's state, like `restate kv get`: who it belongs to, then KEY / VALUE (JSON
+    pretty-printed; with `wide`, each value on one line, whole)."""
     head = Text()
     head.append("Service  ", style="dim")
     head.append(f"{service}\n", style="bold magenta")
     head.append("Key      ", style="dim")
     head.append(key, style="bold")
     table = Table(show_edge=False, pad_edge=False)
-    table.add_column("KEY", style="bold")
-    table.add_column("VALUE")
+    table.add_column("KEY", style="bold", no_wrap=True, overflow="fold")
+    table.add_column("VALUE", no_wrap=wide)
     for e in entries:
-        table.add_row(e.name, value_renderable(e.value))
+        table.add_row(e.name, Text(e.value if e.value is not None else "∅") if wide else value_renderable(e.value))
     return Group(head, Text(""), table)
 
 

@@ -57,6 +57,7 @@ def test_cron_second_level_job_on_a_virtual_object_under_serve(serve):
         until=lambda state: (state.get("runs") or 0) >= 2,
         timeout=15,
         interval=0.5,
+        ignore=(AssertionError,),  # `state get` exits 2 while k1 has no state yet
         what="TaskObject k1 run twice by the second-level job",
     )
     assert "Executing task: Hello second!" in s.output()

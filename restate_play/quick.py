@@ -1,0 +1,102 @@
+"""The entry point: the lookups a person types again and again run without typer.
+
+typer (0.29 here) builds every command's parameters with pydantic before a command runs: ~0.5 s of
+a ~0.6 s `state get`. `state get`, `invocations list` and `invocations describe` with plain arguments
+are parsed here (argparse) and run at once; anything else (`--help`, a mistake, any other command)
+goes to the typer app in `cli`, which also words the usage errors. The options here are the typer
+commands' options: tests/unit/test_lookup_commands.py checks both accept the same ones.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Lookup:
+    target: str  # "module:function", called with the typer command's parameter names
+    arguments: tuple[str, ...]
+    options: dict[str, tuple[str, type]] = field(default_factory=dict)  # --flag: (parameter, str|int|bool)
+
+
+_COMMON = {"--admin-url": ("admin_url", str), "--json": ("as_json", bool)}
+LOOKUPS: dict[tuple[str, str], Lookup] = {
+    ("state", "get"): Lookup(
+        "restate_play.commands.state:get_state", ("service", "key"), {**_COMMON, "--wide": ("wide", bool)}
+    ),
+    ("invocations", "list"): Lookup(
+        "restate_play.commands.invocations:list_invocations",
+        (),
+        {
+            "--service": ("service", str),
+            "--status": ("status", str),
+            "--limit": ("limit", int),
+            **_COMMON,
+            "--wide": ("wide", bool),
+        },
+    ),
+    ("invocations", "describe"): Lookup(
+        "restate_play.commands.invocations:describe_invocation", ("invocation_id",), dict(_COMMON)
+    ),
+}
+DEFAULTS = {"limit": 50}
+
+
+class _NotPlain(Exception):
+    """The arguments are not a plain lookup: typer takes them."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise _NotPlain(message)
+
+
+def _parse(lookup: Lookup, args: Sequence[str]) -> dict[str, object]:
+    parser = _Parser(add_help=False, allow_abbrev=False)
+    for name in lookup.arguments:
+        parser.add_argument(name)
+    for flag, (dest, kind) in lookup.options.items():
+        if kind is bool:
+            parser.add_argument(flag, dest=dest, action="store_true")
+        else:
+            parser.add_argument(flag, dest=dest, type=kind, default=DEFAULTS.get(dest))
+    return vars(parser.parse_args(list(args)))
+
+
+def plain_lookup(argv: Sequence[str]) -> tuple[Lookup, dict[str, object]] | None:
+    """The lookup and its parameters when `argv` is a plain lookup, else None."""
+    lookup = LOOKUPS.get(tuple(argv[:2]))  # type: ignore[arg-type]
+    if lookup is None or any(a in ("--help", "-h") or a.startswith("--help") for a in argv):
+        return None
+    try:
+        return lookup, _parse(lookup, argv[2:])
+    except _NotPlain:
+        return None
+
+
+def _run(lookup: Lookup, params: dict[str, object]) -> int:
+    from restate_play.errors import PlayError, report
+
+    module, _, name = lookup.target.partition(":")
+    try:
+        getattr(importlib.import_module(module), name)(**params)
+    except PlayError as err:
+        report(err, bool(params.get("as_json")))
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    return 0
+
+
+def main() -> None:
+    found = plain_lookup(sys.argv[1:])
+    if found is None:
+        from restate_play.cli import main as full
+
+        full()
+        return
+    sys.exit(_run(*found))
