@@ -97,6 +97,15 @@ def list_patterns(as_json: JsonOpt = False) -> None:
     show_patterns(as_json)
 
 
+def _print_legend(wanted: bool) -> None:
+    if wanted:  # eager: before the pattern argument is asked for
+        from restate_play.commands.common import stdout_console
+        from restate_play.views.story import glossary_table
+
+        stdout_console().print(glossary_table())
+        raise typer.Exit(0)
+
+
 @app.command()
 @_friendly
 def run(
@@ -128,6 +137,16 @@ def run(
         int | None,
         typer.Option("--concurrency", help="Storm: requests in flight at once (with --requests; default 16)."),
     ] = None,
+    legend: Annotated[
+        bool,
+        typer.Option(
+            "--legend",
+            is_eager=True,
+            expose_value=False,
+            callback=_print_legend,
+            help="Print what every journal icon means, and exit (the report has a one-line legend of its marks).",
+        ),
+    ] = False,
 ) -> None:
     """Run a pattern's scenario on a fresh sandbox, live, and check what the pattern promises.
 

@@ -17,6 +17,7 @@ from restate_play.sandbox.sandbox import Sandbox
 from restate_play.scenario.model import load
 from restate_play.scenario.replay import ReplayReport, analyse
 from restate_play.scenario.result import RunResult
+from restate_play.views.story import story_lines
 
 DEFAULT_PATTERN = "sagas"  # the clearest story: bookings made, a crash, none made twice
 
@@ -60,6 +61,7 @@ def crash_demo(
     report = analyse(result.to_dict(), step_number=len(steps) + 1)
     if report:
         result.checks.extend(report.checks)
+        result.story = story_lines(result)  # told again with the replay's checks
     return result, report
 
 

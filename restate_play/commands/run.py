@@ -28,6 +28,7 @@ from restate_play.scenario.result import Check, RunResult
 from restate_play.scenario.runner import ScenarioRunner
 from restate_play.views.dashboard import dashboard
 from restate_play.views.journal import journal_tree
+from restate_play.views.story import journal_legend, narration_text, story_lines, story_text
 from restate_play.views.tables import checks_table, ledger_table, state_table
 from restate_play.views.values import short
 from restate_play.world import ledger
@@ -57,9 +58,12 @@ class NarrationReporter:
         self.t0 = time.monotonic()
         self.on_invocation = lambda _invocation_id: None  # e.g. the live view following it by id
 
+    def offset(self) -> str:
+        return f"+{time.monotonic() - self.t0:.1f}s"
+
     def step(self, step: Step) -> None:
         what = step.say or step.action.replace("_", " ")
-        self.sink(f"[{step.number}/{self.total}] +{time.monotonic() - self.t0:.1f}s {what}")
+        self.sink(f"[{step.number}/{self.total}] {self.offset()} {what}")
 
     def request(self, req: Request, curl: str) -> None:
         self.sink(f"    $ {curl}")
@@ -70,7 +74,9 @@ class NarrationReporter:
         self.on_invocation(resp.invocation_id)
 
     def note(self, text: str) -> None:
-        self.sink(f"    · {text}")
+        # When it happened matters for crashes, restarts and retries; an indented note continues
+        # the one before (the rows of an SQL answer) and keeps its columns.
+        self.sink(f"    · {text}" if text.startswith(" ") else f"    · {self.offset()} {text}")
 
     def check(self, check: Check) -> None:
         mark = "✔" if check.passed else "✘"
@@ -167,11 +173,14 @@ async def play(
         sweep_every=None if storm is not None and runner.template.via == "ingress" else 5,
     )
     reporter.on_invocation = observer.track
+    exits = asyncio.create_task(_watch_service_exits(sandbox, runner.result, reporter))
     try:
         if mode == "live":
             await _play_live(runner, observer, model, out)
+            print_narration(model.events, out)  # the live view is gone: its story stays on screen
         else:
             await runner.run()
+        exits.cancel()
         await observer.refresh()
         await observer.close()
         result = runner.result
@@ -187,10 +196,30 @@ async def play(
         for component in sandbox.components:  # e.g. PostgreSQL's start (included in `ready`)
             if getattr(component, "start_seconds", None):
                 result.timings[f"{component.name}_ready"] = component.start_seconds
+        result.story = story_lines(result)
         return result
     finally:
+        exits.cancel()
         await ingress.aclose()
         await sql.aclose()
+
+
+async def _watch_service_exits(sandbox: Sandbox, result: RunResult, reporter: NarrationReporter) -> None:
+    """Narrate and record the service dying on its own (the sandbox's supervisor restarts it)."""
+    seen = getattr(sandbox, "unexpected_service_exits", 0)
+    while True:
+        await asyncio.sleep(0.1)
+        now = getattr(sandbox, "unexpected_service_exits", 0)
+        for _ in range(now - seen):
+            result.service_exits.append({"target": "service", "at": time.time()})
+            reporter.note("💥 the service process exited on its own; restarting it (like `tsx watch`)")
+        seen = now
+
+
+def print_narration(lines: list[str], out: Console) -> None:
+    """The run's narration as lines outside any box: curl lines stay whole and copyable."""
+    for line in lines:
+        out.print(narration_text(line), soft_wrap=True)
 
 
 def model_dashboard(model: LiveModel, footer: str = "", height: int = 50):
@@ -246,9 +275,11 @@ async def _play_live(runner: ScenarioRunner, observer: Observer, model: LiveMode
 async def _collect(result: RunResult, sql: Introspection, pattern: Pattern, sandbox: Sandbox) -> None:
     services = ", ".join(f"'{s}'" for s in pattern.services)
     invocations = await sql.invocations(f"target_service_name IN ({services})", limit=50, order="created_at ASC")
+    events = await _journal_events(sql, [inv.id for inv in invocations])
     for inv in invocations:
         entries = await sql.journal(inv.id)
-        result.invocations.append({**inv.to_dict(), "journal": [e.to_dict() for e in entries]})
+        journal = [e.to_dict() for e in entries]
+        result.invocations.append({**inv.to_dict(), "journal": journal, "events": events.get(inv.id, [])})
     for service in pattern.services:
         result.state += [e.to_dict() for e in await sql.state(service)]
     result.ledger = [
@@ -257,15 +288,40 @@ async def _collect(result: RunResult, sql: Introspection, pattern: Pattern, sand
     ]
 
 
+async def _journal_events(sql: Introspection, ids: list[str]) -> dict[str, list[dict]]:
+    """Each invocation's journal events (TransientError: a failed attempt Restate retried), in one query."""
+    from restate_play.restate.introspection import sql_str
+    from restate_play.restate.journal import decode_event
+
+    if not ids:
+        return {}
+    try:
+        rows = await sql.query(
+            "SELECT id, after_journal_entry_index AS index, event_type, event_json, appended_at "
+            f"FROM sys_journal_events WHERE id IN ({', '.join(sql_str(i) for i in ids)}) ORDER BY appended_at"
+        )
+    except PlayError:
+        return {}  # a server without the table: the result just has no events
+    by_id: dict[str, list[dict]] = {}
+    for row in rows:
+        by_id.setdefault(row["id"], []).append(decode_event(row).to_dict())
+    return by_id
+
+
 def print_summary(result: RunResult, out: Console) -> None:
     from restate_play.restate.records import Invocation, JournalEntry, StateEntry
     from restate_play.world.ledger import LedgerEntry
 
     out.rule("Journals")
+    trees = []
     for inv_dict in result.invocations[-10:]:
         journal = [JournalEntry(**e) for e in inv_dict["journal"]]
-        inv = Invocation(**{k: v for k, v in inv_dict.items() if k != "journal"})
-        out.print(journal_tree(inv, journal))
+        inv = Invocation(**{k: v for k, v in inv_dict.items() if k not in ("journal", "events")})
+        trees.append(journal_tree(inv, journal))
+    if trees:  # what the icons below mean, once, naming only those they use
+        out.print(journal_legend(trees))
+    for tree in trees:
+        out.print(tree)
     if result.state:
         out.print(
             state_table(
@@ -288,6 +344,9 @@ def print_summary(result: RunResult, out: Console) -> None:
     out.print(checks_table(result.checks))
     if result.error:
         out.print(Text(f"error: {result.error}", style="red bold"))
+    if result.story:
+        out.rule("What just happened")
+        out.print(story_text(result.story))
     verdict = "PASSED" if result.passed else "FAILED"
     passed = sum(c.passed for c in result.checks)
     out.print(

@@ -9,11 +9,11 @@ after a crash or restart the handler replays the same choices and keeps the same
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import TypedDict
 
 import restate
 from restate import Context, TerminalError
 
-from restate_play.patterns.bodies import Body, JsonBody, bad_request_is_400
 from restate_play.world import verification_mail
 from restate_play.world.timing import scaled
 
@@ -21,20 +21,19 @@ REMINDER_INTERVAL = timedelta(seconds=10)
 VERIFICATION_TIMEOUT = timedelta(days=1)
 
 
-class VerifyEmailRequest(Body):
+class VerifyEmailRequest(TypedDict):
     email: str
-    user_id: str
+    userId: str
 
 
-# A request of the wrong shape fails at once with a 400 naming the field, instead of being retried.
-email_verification = restate.Service("EmailVerification", invocation_context_managers=[bad_request_is_400])
+email_verification = restate.Service("EmailVerification")
 
 
-@email_verification.handler("verifyEmail", input_serde=JsonBody(VerifyEmailRequest))
+@email_verification.handler("verifyEmail")
 async def verify_email(ctx: Context, req: VerifyEmailRequest) -> str:
     confirmation_id, confirmation = ctx.awakeable(type_hint=bool)
     await ctx.run_typed(
-        "send email", verification_mail.send_verification_email, email=req.email, awakeable_id=confirmation_id
+        "send email", verification_mail.send_verification_email, email=req["email"], awakeable_id=confirmation_id
     )
 
     # One timer for the whole verification; a fresh reminder timer on every round of the loop.
@@ -48,7 +47,7 @@ async def verify_email(ctx: Context, req: VerifyEmailRequest) -> str:
                 return "Email rejected"
             case ["reminder", _]:
                 await ctx.run_typed(
-                    "send reminder", verification_mail.send_reminder, email=req.email, awakeable_id=confirmation_id
+                    "send reminder", verification_mail.send_reminder, email=req["email"], awakeable_id=confirmation_id
                 )
             case ["timeout", _]:
                 raise TerminalError("Verification timed out")

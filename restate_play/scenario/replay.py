@@ -51,13 +51,17 @@ def _is_action(action: str) -> bool:
     return action not in _NOT_ACTIONS and not action.endswith(".unavailable")
 
 
-def analyse(result: dict[str, Any], step_number: int = 0) -> ReplayReport | None:
-    """Build the report from a run result's dict (`RunResult.to_dict()`) with one crash."""
+def analyse(result: dict[str, Any], step_number: int = 0, invocation_id: str | None = None) -> ReplayReport | None:
+    """Build the report from a run result's dict (`RunResult.to_dict()`) with one crash.
+
+    `invocation_id`: the invocation the crash hit, when known (else the one whose journal straddles it).
+    """
     if not result.get("crashes"):
         return None
     crash = result["crashes"][0]
     invocations = result["invocations"]
-    crashed = next((i for i in invocations if i["id"] == _crashed_id(result, crash)), None)
+    crashed_id = invocation_id or _crashed_id(result, crash)
+    crashed = next((i for i in invocations if i["id"] == crashed_id), None)
     if crashed is None:
         return None
     at = crash["at"]

@@ -32,6 +32,10 @@ class RunResult:
     crashes: list[dict[str, Any]] = field(default_factory=list)  # {"target", "at", "of", "restarted_at"}
     storm: dict[str, Any] | None = None  # `run --requests`: counts, errors, req/s, latency percentiles
     error: str | None = None
+    # The service process died on its own (a crash the pattern simulates) and the playground
+    # restarted it: {"target": "service", "at"}; scenario-driven kills are in `crashes`.
+    service_exits: list[dict[str, Any]] = field(default_factory=list)
+    story: list[str] = field(default_factory=list)  # "what just happened", in plain words
 
     @property
     def passed(self) -> bool:
@@ -53,4 +57,6 @@ class RunResult:
             "sandbox": self.sandbox,
             "crashes": self.crashes,
             "storm": self.storm,
+            "service_exits": self.service_exits,
+            "story": self.story,
         }
