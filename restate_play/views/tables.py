@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -167,11 +167,15 @@ def invocation_listing(invocations: Iterable[Invocation], title: str, room: int 
         if not any(c.strip() for c in cells):
             continue  # nothing to show: no empty column
         natural = max(len(header), *(len(c) for c in cells))
-        least = {1: max(len(header), *(len(p) for c in cells for p in _at_slashes(c)))}.get(n, natural)
-        columns.append(Fit(header, natural, max(len(header), min(natural, 12)) if n == 5 else least, keep[n]))
+        columns.append(Fit(header, natural, max(len(header), min(natural, 12)) if n == 5 else natural, keep[n]))
     picked = [headers.index(c.header) for c in columns]
     rows = [[r[n] for n in picked] for r in rows]
-    widths = fit_widths(100_000 if wide or room is None else room, columns)
+    room = 100_000 if wide or room is None else room
+    widths = fit_widths(room, columns)
+    if not {"id", "status", "target"} <= set(widths):  # rather than drop one, break long targets after a "/"
+        pieces = max(len(piece) for r in rows for piece in _at_slashes(_plain(r[picked.index(1)])))
+        columns = [replace(c, least=max(len(c.header), pieces)) if c.header == "target" else c for c in columns]
+        widths = fit_widths(room, columns)
     if "target" in widths:  # a long target goes on two lines, broken after a "/", never inside a name
         at = [c.header for c in columns].index("target")
         for r in rows:
