@@ -30,6 +30,7 @@ from restate_play.paths import server_config
 from restate_play.sandbox.ports import HOST, free_port, pid_listens_on, port_in_use
 from restate_play.sandbox.process import Child
 from restate_play.sandbox.server import RestateServer
+from restate_play.waiting import WaitTimeout, eventually
 
 CLUSTER = "my-cluster"  # the name the source documents use in restate.toml and kafka:// URIs
 DEFAULT_PORT = 9092
@@ -195,19 +196,22 @@ class KafkaBroker:
 
     def _wait_healthy(self, timeout: float = 15.0) -> None:
         assert self.child and self.port and self.started_at is not None
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if not self.child.alive():
+        child, port = self.child, self.port
+
+        def answers() -> bool:
+            if not child.alive():
                 raise PlayError(
                     "The Kafka broker (Tansu) exited during start-up. Last lines of its log:\n  "
-                    + "\n  ".join(self.child.log_tail(12))
+                    + "\n  ".join(child.log_tail(12))
                 )
-            pid = self.child.pid
-            if pid and pid_listens_on(pid, self.port) and kafka_api_versions(HOST, self.port):
-                self.healthy_after = time.monotonic() - self.started_at
-                return
-            time.sleep(0.01)
-        raise PlayError(f"The Kafka broker did not answer within {timeout:.0f} s. Log: {self.log_path}")
+            pid = child.pid
+            return bool(pid and pid_listens_on(pid, port) and kafka_api_versions(HOST, port))
+
+        try:
+            eventually(answers, timeout=timeout, interval=0.01, what="the Kafka broker's ApiVersions answer")
+        except WaitTimeout:
+            raise PlayError(f"The Kafka broker did not answer within {timeout:.0f} s. Log: {self.log_path}") from None
+        self.healthy_after = time.monotonic() - self.started_at
 
     def reserve(self) -> None:
         """Nothing to fix early: the broker starts before the server, which needs its address."""

@@ -33,6 +33,7 @@ from restate_play.errors import PlayError
 from restate_play.paths import cache_dir
 from restate_play.sandbox.ports import HOST, free_port, pid_listens_on, port_in_use
 from restate_play.sandbox.process import Child
+from restate_play.waiting import WaitTimeout, eventually
 
 USER = "restatedb"  # the document's credentials and database name, so its psql lines work
 PASSWORD = "restatedb"
@@ -339,25 +340,23 @@ class Postgres:
         import psycopg
 
         assert self.child is not None and self.port is not None
-        deadline = time.monotonic() + timeout
-        while True:
-            if not self.child.alive():
+        child, port = self.child, self.port
+
+        def accepts() -> bool:
+            if not child.alive():
                 raise PlayError(
-                    "PostgreSQL exited during start-up. Last lines of its log:\n  "
-                    + "\n  ".join(self.child.log_tail(12))
+                    "PostgreSQL exited during start-up. Last lines of its log:\n  " + "\n  ".join(child.log_tail(12))
                 )
-            try:
-                with psycopg.connect(postgres_url(self.port, "postgres"), connect_timeout=2):
-                    pass
-            except psycopg.OperationalError:
-                if time.monotonic() > deadline:
-                    raise PlayError(f"PostgreSQL did not accept connections within {timeout:.0f} s.") from None
-                time.sleep(0.02)
-                continue
-            pid = self.child.pid
-            if pid is None or not pid_listens_on(pid, self.port):
-                raise PlayError(f"Something else answers on port {self.port}, not the PostgreSQL we started.")
-            return
+            with psycopg.connect(postgres_url(port, "postgres"), connect_timeout=2):
+                return True
+
+        try:
+            eventually(accepts, timeout=timeout, interval=0.02, ignore=(psycopg.OperationalError,), what="PostgreSQL")
+        except WaitTimeout:
+            raise PlayError(f"PostgreSQL did not accept connections within {timeout:.0f} s.") from None
+        pid = child.pid
+        if pid is None or not pid_listens_on(pid, port):
+            raise PlayError(f"Something else answers on port {port}, not the PostgreSQL we started.")
 
     def _prepare_database(self, url: str, create: bool) -> None:
         """Create the document's database (own server), check prepared transactions, seed the tables."""

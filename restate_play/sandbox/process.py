@@ -6,7 +6,6 @@ import os
 import signal
 import subprocess
 import threading
-import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -48,6 +47,7 @@ PROXY_VARIABLES = {"http_proxy", "https_proxy", "all_proxy"}
 def child_environment() -> dict[str, str]:
     """This process's environment without proxy settings."""
     return {k: v for k, v in os.environ.items() if k.lower() not in PROXY_VARIABLES}
+
 
 class Child:
     """One child process group with its log file."""
@@ -137,13 +137,3 @@ class Child:
         except FileNotFoundError:
             return []
         return data.decode("utf-8", "replace").splitlines()[-lines:]
-
-
-def wait_until(predicate, timeout: float, interval: float = 0.02) -> bool:
-    deadline = time.monotonic() + timeout
-    while True:
-        if predicate():
-            return True
-        if time.monotonic() >= deadline:
-            return False
-        time.sleep(interval)

@@ -13,6 +13,7 @@ from restate_play.loopback_http import loopback_client
 from restate_play.paths import server_config
 from restate_play.sandbox.ports import HOST, pid_listens_on, port_in_use
 from restate_play.sandbox.process import Child
+from restate_play.waiting import WaitTimeout, eventually
 
 
 @dataclass(frozen=True)
@@ -128,13 +129,13 @@ class RestateServer:
     def wait_healthy(self, timeout: float = 30.0) -> float:
         """Wait for admin and ingress health; returns seconds since start."""
         assert self.started_at is not None
-        deadline = time.monotonic() + timeout
         with loopback_client(timeout=1.0) as http:
-            while time.monotonic() < deadline:
-                if self.poll_healthy(http):
-                    return time.monotonic() - self.started_at
-                time.sleep(0.02)
-        raise PlayError(f"restate-server did not become healthy within {timeout:.0f} s. Log: {self.log_path}")
+            try:
+                eventually(lambda: self.poll_healthy(http), timeout=timeout, interval=0.02, what="admin and ingress")
+            except WaitTimeout:
+                msg = f"restate-server did not become healthy within {timeout:.0f} s. Log: {self.log_path}"
+                raise PlayError(msg) from None
+        return time.monotonic() - self.started_at
 
     def kill(self) -> None:
         if self.child:

@@ -12,6 +12,7 @@ from restate_play.errors import PlayError
 from restate_play.loopback_http import loopback_client
 from restate_play.sandbox.ports import HOST, pid_listens_on, port_in_use
 from restate_play.sandbox.process import Child
+from restate_play.waiting import WaitTimeout, eventually
 
 
 class ServiceProcess:
@@ -63,13 +64,13 @@ class ServiceProcess:
 
     def wait_healthy(self, timeout: float = 20.0) -> float:
         assert self.started_at is not None
-        deadline = time.monotonic() + timeout
         with loopback_client(timeout=1.0) as http:
-            while time.monotonic() < deadline:
-                if self.poll_healthy(http):
-                    return time.monotonic() - self.started_at
-                time.sleep(0.02)
-        raise PlayError(f"The {self.slug} service did not answer /health within {timeout:.0f} s. Log: {self.log_path}")
+            try:
+                eventually(lambda: self.poll_healthy(http), timeout=timeout, interval=0.02, what="/health")
+            except WaitTimeout:
+                msg = f"The {self.slug} service did not answer /health within {timeout:.0f} s. Log: {self.log_path}"
+                raise PlayError(msg) from None
+        return time.monotonic() - self.started_at
 
     def alive(self) -> bool:
         return self.child is not None and self.child.alive()

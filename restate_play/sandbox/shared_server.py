@@ -6,6 +6,7 @@ runs of the same pattern left (invocations, state): the server's ~0.3 s start-up
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -23,6 +24,7 @@ from restate_play.paths import state_dir
 from restate_play.sandbox.binary import ensure_binary
 from restate_play.sandbox.ports import HOST, free_ports, pid_listens_on
 from restate_play.sandbox.server import RestateServer, ServerPorts
+from restate_play.waiting import WaitTimeout, eventually
 
 
 def state_file() -> Path:
@@ -115,13 +117,12 @@ def stop_shared(timeout: float = 15.0) -> SharedServer | None:
     if server is None:
         return None
     os.killpg(server.pid, signal.SIGTERM)
-    deadline = time.monotonic() + timeout
-    while server.alive() and time.monotonic() < deadline:
-        time.sleep(0.05)
-    if server.alive():
+    try:
+        eventually(lambda: not server.alive(), timeout=timeout, interval=0.05, what="restate-server gone after SIGTERM")
+    except WaitTimeout:
         os.killpg(server.pid, signal.SIGKILL)
-        while server.alive() and time.monotonic() < deadline + 5:
-            time.sleep(0.05)
+        with contextlib.suppress(WaitTimeout):  # reported by the caller, which checks the pid
+            eventually(lambda: not server.alive(), timeout=5, interval=0.05, what="restate-server gone after SIGKILL")
     state_file().unlink(missing_ok=True)
     shutil.rmtree(server.base_dir, ignore_errors=True)
     return server

@@ -34,6 +34,7 @@ from restate_play.restate.introspection import Introspection, sql_str
 from restate_play.scenario.http1 import Http1Connection, encode_request, split_url
 from restate_play.scenario.model import Request, Scenario
 from restate_play.scenario.result import Check, RunResult
+from restate_play.waiting import WaitTimeout, eventually_async
 
 DEFAULT_CONCURRENCY = 16
 PROGRESS_EVERY = 0.25  # seconds between progress lines (live panel) …
@@ -346,12 +347,16 @@ class StormRunner:
 
     async def _check_invocations(self, service: str, handler: str, before: int, timeout: float = 10.0) -> None:
         want = expected_invocations(self.template, self.storm.stats.requests)
-        deadline = time.monotonic() + timeout
-        while True:  # one-way sends may still be arriving in the table: wait until the count settles
-            ran = await self._count(service, handler) - before
-            if ran >= want or time.monotonic() > deadline:
-                break
-            await asyncio.sleep(0.1)
+
+        async def ran_now() -> int:
+            return await self._count(service, handler) - before
+
+        try:  # one-way sends may still be arriving in the table: wait until the count settles
+            ran = await eventually_async(
+                ran_now, until=lambda n: n >= want, timeout=timeout, what=f"{want} invocations"
+            )
+        except WaitTimeout as err:
+            ran = err.last
         if self.result.storm is not None:
             self.result.storm["invocations"] = {"expected": want, "ran": ran}
         self._record(Check(1, f"Restate ran {want} invocation(s) of {service}/{handler}", ran == want, f"{ran} ran"))
