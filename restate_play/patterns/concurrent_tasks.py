@@ -9,11 +9,11 @@ after a crash or restart the handler replays the same choices and keeps the same
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import TypedDict
 
 import restate
 from restate import Context, TerminalError
 
+from restate_play.patterns.bodies import Body, JsonBody, bad_request_is_400
 from restate_play.world import verification_mail
 from restate_play.world.timing import scaled
 
@@ -21,19 +21,20 @@ REMINDER_INTERVAL = timedelta(seconds=10)
 VERIFICATION_TIMEOUT = timedelta(days=1)
 
 
-class VerifyEmailRequest(TypedDict):
+class VerifyEmailRequest(Body):
     email: str
-    userId: str
+    user_id: str
 
 
-email_verification = restate.Service("EmailVerification")
+# A request of the wrong shape fails at once with a 400 naming the field, instead of being retried.
+email_verification = restate.Service("EmailVerification", invocation_context_managers=[bad_request_is_400])
 
 
-@email_verification.handler("verifyEmail")
+@email_verification.handler("verifyEmail", input_serde=JsonBody(VerifyEmailRequest))
 async def verify_email(ctx: Context, req: VerifyEmailRequest) -> str:
     confirmation_id, confirmation = ctx.awakeable(type_hint=bool)
     await ctx.run_typed(
-        "send email", verification_mail.send_verification_email, email=req["email"], awakeable_id=confirmation_id
+        "send email", verification_mail.send_verification_email, email=req.email, awakeable_id=confirmation_id
     )
 
     # One timer for the whole verification; a fresh reminder timer on every round of the loop.
@@ -47,7 +48,7 @@ async def verify_email(ctx: Context, req: VerifyEmailRequest) -> str:
                 return "Email rejected"
             case ["reminder", _]:
                 await ctx.run_typed(
-                    "send reminder", verification_mail.send_reminder, email=req["email"], awakeable_id=confirmation_id
+                    "send reminder", verification_mail.send_reminder, email=req.email, awakeable_id=confirmation_id
                 )
             case ["timeout", _]:
                 raise TerminalError("Verification timed out")

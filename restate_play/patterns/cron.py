@@ -22,24 +22,36 @@ import restate
 from croniter import croniter
 from restate import Context, ObjectContext, ObjectSharedContext, TerminalError
 
+from restate_play.patterns.bodies import Body, JsonBody, bad_request_is_400
 from restate_play.world import cron_tasks
 
 JOB = "job"  # the job's request, next execution time and next execution id
 
-cron_job_initiator = restate.Service("CronJobInitiator")
-cron_job = restate.VirtualObject("CronJob")
+
+class JobRequest(Body):
+    cron_expression: str  # e.g. "0 0 * * *" (every day at midnight)
+    service: str
+    method: str  # the handler to call
+    key: str | None = None  # for a Virtual Object handler
+    payload: Any = None
+    id: str | None = None  # a job id of your choice; a fresh one otherwise
 
 
-@cron_job_initiator.handler()
-async def create(ctx: Context, request: dict[str, Any]) -> str:
+# A request of the wrong shape fails at once with a 400 naming the field, instead of being retried.
+cron_job_initiator = restate.Service("CronJobInitiator", invocation_context_managers=[bad_request_is_400])
+cron_job = restate.VirtualObject("CronJob", invocation_context_managers=[bad_request_is_400])
+
+
+@cron_job_initiator.handler(input_serde=JsonBody(JobRequest))
+async def create(ctx: Context, request: JobRequest) -> str:
     # ctx.uuid() is journaled: if this handler is retried, it still creates one job, not two.
-    job_id = request.get("id") or str(ctx.uuid())
+    job_id = request.id or str(ctx.uuid())
     job = await ctx.object_call(initiate, key=job_id, arg=request)
     return f"Job created with ID {job_id} and next execution time {job['next_execution_time']}"
 
 
-@cron_job.handler()
-async def initiate(ctx: ObjectContext, request: dict[str, Any]) -> dict[str, Any]:
+@cron_job.handler(input_serde=JsonBody(JobRequest))
+async def initiate(ctx: ObjectContext, request: JobRequest) -> dict[str, Any]:
     if await ctx.get(JOB, type_hint=dict) is not None:
         raise TerminalError("Job already exists for this ID.")
     return await _schedule_next_execution(ctx, request)
@@ -50,10 +62,10 @@ async def execute(ctx: ObjectContext) -> None:
     job = await ctx.get(JOB, type_hint=dict)
     if job is None:
         raise TerminalError("Job not found.")
-    request = job["request"]
+    request = JobRequest.model_validate(job["request"])
     # Fire and forget: a slow or failing task does not delay the schedule (Restate retries it).
-    payload = json.dumps(request["payload"]).encode() if request.get("payload") is not None else b""
-    ctx.generic_send(request["service"], request["method"], payload, key=request.get("key"))
+    payload = json.dumps(request.payload).encode() if request.payload is not None else b""
+    ctx.generic_send(request.service, request.method, payload, key=request.key)
     await _schedule_next_execution(ctx, request)
 
 
@@ -70,17 +82,17 @@ async def get_info(ctx: ObjectSharedContext) -> dict[str, Any] | None:
     return await ctx.get(JOB, type_hint=dict)
 
 
-async def _schedule_next_execution(ctx: ObjectContext, request: dict[str, Any]) -> dict[str, Any]:
+async def _schedule_next_execution(ctx: ObjectContext, request: JobRequest) -> dict[str, Any]:
     # The clock is read through the journal, so a replay computes the same next time.
     now = datetime.fromtimestamp(await ctx.time(), tz=UTC)
     try:
-        next_time = next_execution_time(request["cronExpression"], now)
-    except (KeyError, TypeError, ValueError) as err:
+        next_time = next_execution_time(request.cron_expression, now)
+    except (TypeError, ValueError) as err:
         raise TerminalError(f"Invalid cron expression: {err}", status_code=400) from err
 
     handle = ctx.object_send(execute, key=ctx.key(), arg=None, send_delay=next_time - now)
     job = {
-        "request": request,
+        "request": request.model_dump(exclude_unset=True),  # as it was sent
         "next_execution_time": next_time.isoformat(),
         "next_execution_id": await handle.invocation_id(),
     }
