@@ -101,13 +101,11 @@ def own_cpu() -> float:
 def with_prefix(scenario: Scenario, prefix: str) -> Scenario:
     """The scenario with `{i}` → `<prefix>{i}`, so each run's requests are new invocations."""
     req = storm_template(scenario)
-    renamed = dataclasses.replace(
-        req,
-        target=req.target.replace("{i}", prefix + "{i}"),
+    first = req.with_target(
+        req.target.replace("{i}", prefix + "{i}"),
         idempotency_key=req.idempotency_key.replace("{i}", prefix + "{i}") if req.idempotency_key else None,
-        raw_body=req.raw_body.replace("{i}", prefix + "{i}") if req.raw_body is not None else None,
+        body_json=req.raw_body.replace("{i}", prefix + "{i}") if req.raw_body is not None else None,
     )
-    first = dataclasses.replace(scenario.steps[0], requests=[renamed])
     return dataclasses.replace(scenario, steps=[first, *scenario.steps[1:]])
 
 

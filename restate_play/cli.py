@@ -552,6 +552,62 @@ def _as_ctrl_c(_signum, frame) -> None:
 
 def main() -> None:
     # SIGTERM unwinds like Ctrl-C, so every `with Sandbox(...)` stops its children and frees ports.
+scenario_app = typer.Typer(
+    help="The scenario format: its JSON Schema, a validator, and the actions with their fields (no sandbox).",
+    no_args_is_help=True,
+)
+app.add_typer(scenario_app, name="scenario")
+
+
+@scenario_app.command("schema")
+@_friendly
+def scenario_schema() -> None:
+    """Print the JSON Schema of scenario files (also shipped as scenarios/scenario.schema.json).
+
+    Start a scenario with `#:schema ./scenario.schema.json` and editors that follow taplo's directive
+    (Even Better TOML) complete fields and underline mistakes as you type.
+    """
+    from restate_play.commands.scenario_cmd import print_schema
+
+    print_schema()
+
+
+@scenario_app.command("check")
+@_friendly
+def scenario_check(
+    files: Annotated[list[Path], typer.Argument(help="Scenario files (.toml); chaos specs (.chaos.toml) too.")],
+    as_json: JsonOpt = False,
+) -> None:
+    """Validate scenario files without starting anything: exit 0 when all are valid, 1 otherwise.
+
+    Each problem names the file, the step, the field, what was expected and the nearest valid name.
+    """
+    from restate_play.commands.scenario_cmd import check_files
+
+    check_files(files, as_json)
+
+
+@scenario_app.command("actions")
+@_friendly
+def scenario_actions(
+    action: Annotated[str | None, typer.Argument(help="One action, e.g. expect_ledger, with an example.")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """The actions a scenario step can take, each with its fields, types and defaults."""
+    from restate_play.commands.scenario_cmd import print_actions
+
+    print_actions(action, as_json)
+
+
+@scenario_app.command("reference")
+@_friendly
+def scenario_reference() -> None:
+    """The whole scenario reference as Markdown (what docs/scenarios.md holds)."""
+    from restate_play.commands.scenario_cmd import print_reference
+
+    print_reference()
+
+
     # SIGINT is re-armed: a shell that starts us in the background sets it to "ignore", and then
     # neither Ctrl-C nor `kill -INT` would stop the sandbox.
     signal.signal(signal.SIGINT, signal.default_int_handler)

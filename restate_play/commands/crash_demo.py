@@ -41,19 +41,18 @@ def crash_demo(
     steps = []
     for step in scenario.steps:
         if step.action == "crash":
-            step = replace(step, target=target, after_entry=at or step.after_entry)
+            step = step.model_copy(update={"crash": target, "after_entry": at or step.after_entry})
             if target == "server":
-                step = replace(
-                    step,
-                    say=f"SIGKILL restate-server right after '{step.after_entry}' is in the journal; "
-                    f"restart it on the same data {step.restart_after} s later",
+                say = (
+                    f"SIGKILL restate-server right after '{step.after_entry}' is in the journal; "
+                    f"restart it on the same data {step.restart_after} s later"
                 )
+                step = step.model_copy(update={"say": say})
             elif at:
-                step = replace(
-                    step,
-                    say=f"SIGKILL the service right after '{at}' is in the journal; "
-                    f"restart it {step.restart_after} s later",
+                say = (
+                    f"SIGKILL the service right after '{at}' is in the journal; restart it {step.restart_after} s later"
                 )
+                step = step.model_copy(update={"say": say})
         steps.append(step)
     scenario = replace(scenario, steps=steps)
     with Sandbox(pattern, sandbox_options(pattern, scenario, None, None), status=status) as sandbox:

@@ -1,9 +1,13 @@
-"""Plays a scenario's steps against a running sandbox and checks its expectations."""
+"""Plays a scenario's steps against a running sandbox: each step is an action that plays itself.
+
+The runner is what the actions share: the clients, the labels given to invocations, the values
+captured from answers, the result being built. Every wait is bounded; when a bound runs out the
+check that fails says what the invocation was doing (`stuck.describe`).
+"""
 
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import json
 import re
 import shlex
@@ -15,16 +19,22 @@ from typing import Any, Protocol
 from restate_play.errors import PlayError
 from restate_play.restate.ingress import Ingress, IngressResponse
 from restate_play.restate.introspection import Introspection, sql_str
-from restate_play.restate.records import Invocation, pretty_value
-from restate_play.scenario.model import VAR_RE, Expect, Request, Scenario, Step
+from restate_play.restate.records import Invocation
+from restate_play.scenario import stuck
+from restate_play.scenario.actions import Action, Expectation, Verdict
+from restate_play.scenario.actions.control import Attach, Crash, ResolveAwakeable
+from restate_play.scenario.actions.data import Publish
+from restate_play.scenario.actions.requests import Expect, Parallel, RequestFields
+from restate_play.scenario.model import VAR_RE, Scenario
 from restate_play.scenario.result import Check, RunResult
 from restate_play.world import ledger
+from restate_play.world.ledger import LedgerEntry
 
 
 class Reporter(Protocol):
-    def step(self, step: Step) -> None: ...
-    def request(self, req: Request, curl: str) -> None: ...
-    def response(self, req: Request, resp: IngressResponse) -> None: ...
+    def step(self, step: Action) -> None: ...
+    def request(self, req: Any, curl: str) -> None: ...
+    def response(self, req: Any, resp: IngressResponse) -> None: ...
     def note(self, text: str) -> None: ...
     def check(self, check: Check) -> None: ...
 
@@ -54,7 +64,19 @@ class Labelled:
     finished: float | None = None  # wall clock of the answer
 
 
+@dataclass
+class Announced:
+    """What the reporter is shown for requests that are not a scenario's call/send (attach, publish…)."""
+
+    kind: str
+    target: str
+    label: str | None = None
+    expect: Expect | None = None
+    background: bool = False
+
+
 AWAKEABLE_RE = re.compile(r"awakeables/(sign_[A-Za-z0-9_\-=]+)/resolve")
+END_OF_RUN_WAIT = 30.0  # background requests still in flight when the last step is done
 
 
 class ScenarioRunner:
@@ -85,15 +107,12 @@ class ScenarioRunner:
             for step in self.scenario.steps:
                 self.reporter.step(step)
                 try:
-                    await self._play(step)
+                    await step.filled(self._fill).play(self)
                 except PlayError as err:  # the run stops, but its result (and what it saw) is kept
                     self.result.error = f"step {step.number} ({step.action}): {err.message}"
                     self.reporter.note(f"error: {err.message}")
                     break
-            # Background requests still in flight are part of the run: let them finish.
-            pending = [lab.task for lab in self.labels.values() if lab.task and not lab.task.done()]
-            if pending:
-                await asyncio.wait(pending, timeout=30)
+            await self._finish_background()
         finally:
             for lab in self.labels.values():
                 if lab.task and not lab.task.done():
@@ -101,118 +120,133 @@ class ScenarioRunner:
             self.result.timings["scenario"] = time.monotonic() - t0
         return self.result
 
-    async def _play(self, step: Step) -> None:
-        step = self._fill(step)
-        action = step.action
-        if action in ("call", "send", "parallel"):
-            await self._requests(step)
-        elif action == "crash":
-            await self._crash(step)
-        elif action == "restart":
-            await self._restart(step.target or "service")
-        elif action == "wait":
-            await asyncio.sleep(step.seconds or 0)
-        elif action == "wait_for":
-            await self._wait_for(step)
-        elif action == "attach":
-            await self._attach(step)
-        elif action == "resolve_awakeable":
-            await self._resolve_awakeable(step)
-        elif action == "publish":
-            await self._publish(step)
-        elif action == "expect_state":
-            await self._eventually(step, self._check_state)
-        elif action == "expect_ledger":
-            await self._eventually(step, self._check_ledger)
-        elif action == "expect_journal":
-            await self._eventually(step, self._check_journal)
-        elif action == "expect_invocation":
-            await self._eventually(step, self._check_invocation)
-        elif action == "expect_invocations":
-            await self._eventually(step, self._check_invocations)
-        elif action == "sql":
-            await self._show_sql(step)
-        elif action == "expect_sql":
-            await self._eventually(step, self._check_sql)
-        elif action == "expect_spans":
-            await self._eventually(step, self._check_spans)
-        elif action == "expect_concurrency":
-            await self._eventually(step, self._check_concurrency)
+    async def _finish_background(self) -> None:
+        """Background requests still in flight are part of the run: let them finish, within a bound."""
+        pending = {name: lab for name, lab in self.labels.items() if lab.task and not lab.task.done()}
+        if not pending:
+            return
+        await asyncio.wait([lab.task for lab in pending.values() if lab.task], timeout=END_OF_RUN_WAIT)
+        for name, lab in pending.items():
+            if lab.task and not lab.task.done():
+                words = await self.what_is_it_doing(lab)
+                self.reporter.note(f"'{name}' still has no answer after the last step: {words}")
+
+    def bound(self, step: Action, own: float | None = None) -> float:
+        return own if own is not None else step.bound(self.scenario.timeout)
+
+    def record(self, step: Action, verdict: Verdict) -> None:
+        check = Check(step.number, verdict.expectation, verdict.ok, verdict.observed)
+        self.result.checks.append(check)
+        self.reporter.check(check)
+
+    async def sleep(self, seconds: float) -> None:
+        await asyncio.sleep(seconds)
+
+    def ledger(self) -> list[LedgerEntry]:
+        return ledger.read(self.sandbox.ledger_path)
+
+    def answered_at(self, label: str) -> float | None:
+        lab = self.labels.get(label)
+        return lab.finished if lab else None
+
+    def _fill(self, text: str) -> str:
+        """Put the values captured from earlier answers into a step's targets and keys ({name})."""
+
+        def value(match: re.Match[str]) -> str:
+            if match.group(1) == "i" and "i" not in self.vars:
+                return match.group(0)  # a repeated request's count, filled in by _repeat
+            if match.group(1) not in self.vars:
+                raise PlayError(f"{{{match.group(1)}}} was not captured from an earlier answer.")
+            return self.vars[match.group(1)]
+
+        return VAR_RE.sub(value, text)
 
     # -- requests --------------------------------------------------------------------------------
-    async def _requests(self, step: Step) -> None:
-        if len(step.requests) == 1 and step.requests[0].repeat > 1:
-            await self._repeat(step, step.requests[0])
+    async def send_requests(self, step: Action) -> None:
+        requests: list[RequestFields] = step.requests  # type: ignore[attr-defined]
+        if len(requests) == 1 and requests[0].repeat > 1:
+            await self._repeat(step, requests[0])
             return
+        stagger = step.stagger if isinstance(step, Parallel) else 0.0
         tasks = []
         before = 0
-        for i, req in enumerate(step.requests):
-            if step.stagger and i:
+        for i, req in enumerate(requests):
+            if stagger and i:
                 # Start in list order: the next request goes out once Restate has accepted the
                 # previous one (and `stagger` seconds passed). Nobody waits for an answer.
-                await asyncio.sleep(step.stagger)
-                await self._accepted(step.requests[i - 1], before)
-            before = await self._count(req) if step.stagger else 0
-            task = asyncio.create_task(self._send(req))
+                await asyncio.sleep(stagger)
+                await self._accepted(requests[i - 1], before)
+            before = await self._count(req) if stagger else 0
+            lab = Labelled(req.target, time.time(), asyncio.create_task(self._send(req)))
             await asyncio.sleep(0)  # let it announce its curl line within this step
             if req.label:
-                self.labels[req.label] = Labelled(req.target, time.time(), task)
-            tasks.append((req, task))
-        responses = []
-        for req, task in tasks:
+                self.labels[req.label] = lab
+            tasks.append((req, lab))
+        answers = []
+        for req, lab in tasks:
             if req.background:
-                task.add_done_callback(lambda t, r=req: self._background_done(step, r, t))
+                assert lab.task
+                lab.task.add_done_callback(lambda t, r=req: self._background_done(step, r, t))
                 continue
-            resp = await task
-            responses.append(resp)
-            self._after_response(step, req, resp)
-        if step.expect_count:
-            want, n = step.expect_count["body"], step.expect_count["count"]
-            got = sum(1 for r in responses if r.json == want)
-            bodies = ", ".join(sorted({r.text for r in responses}))
-            self._record(
-                Check(
-                    step.number,
-                    f"exactly {n} of {len(responses)} answers are {json.dumps(want)}",
-                    got == n,
-                    f"{got} were (answers: {bodies})",
-                )
-            )
+            resp = await self._answer(step, req, lab)
+            if resp is not None:
+                answers.append(resp)
+                self._after_response(step, req, resp)
+        if isinstance(step, Parallel) and (
+            verdict := step.judge_count([r.json for r in answers], [r.text for r in answers])
+        ):
+            self.record(step, verdict)
 
-    async def _repeat(self, step: Step, req: Request) -> None:
+    async def _answer(self, step: Action, req: RequestFields, lab: Labelled) -> IngressResponse | None:
+        """The answer, or None (and a failed check saying what the invocation does) once the bound runs out."""
+        assert lab.task
+        bound = self.bound(step, req.timeout)
+        try:
+            return await asyncio.wait_for(asyncio.shield(lab.task), timeout=bound)
+        except TimeoutError:
+            lab.task.cancel()
+            words = await self.what_is_it_doing(lab)
+            expectation = f"{req.kind} {req.target} is answered within {bound:g} s"
+            self.record(step, Verdict(expectation, False, f"no answer after {bound:g} s: {words}"))
+            return None
+
+    async def _repeat(self, step: Action, req: RequestFields) -> None:
         """Like a shell for-loop of curl lines: each request once the previous one was answered."""
         for i in range(1, req.repeat + 1):
             body = req.raw_body.replace("{i}", str(i)) if req.raw_body is not None else None
             key = req.idempotency_key.replace("{i}", str(i)) if req.idempotency_key else None
-            target = req.target.replace("{i}", str(i))
-            one = dataclasses.replace(req, target=target, idempotency_key=key, raw_body=body, repeat=1)
-            resp = await self._send(one)
+            one = req.with_target(req.target.replace("{i}", str(i)), idempotency_key=key, body_json=body, repeat=1)
+            resp = await self._answer(
+                step, one, Labelled(one.target, time.time(), asyncio.create_task(self._send(one)))
+            )
+            if resp is None:
+                return
             self.reporter.response(one, resp)
             expect = req.expect
             # One verdict for the loop: the first answer that breaks the expectation, else the last.
             failed = expect is not None and expect.status is not None and resp.status != expect.status
             if expect is not None and (failed or i == req.repeat):
-                self._check_response(step, f"{req.kind} {req.target} ({i} of {req.repeat})", expect, resp)
+                self.record(step, expect.judge(f"{req.kind} {req.target} ({i} of {req.repeat})", resp))
             if failed:
                 return
 
-    async def _count(self, req: Request) -> int:
+    async def _count(self, req: RequestFields) -> int:
         if req.via != "ingress":
             return 0
         rows = await self.sql.query(f"SELECT count(*) AS n FROM sys_invocation WHERE target = {sql_str(req.target)}")
         return int(rows[0]["n"]) if rows else 0
 
-    async def _accepted(self, req: Request, before: int, timeout: float = 5.0) -> None:
+    async def _accepted(self, req: RequestFields, before: int, timeout: float = 5.0) -> None:
         deadline = time.monotonic() + timeout
         while req.via == "ingress" and time.monotonic() < deadline and await self._count(req) <= before:
             await asyncio.sleep(0.01)
 
-    def _background_done(self, step: Step, req: Request, task: asyncio.Task[IngressResponse]) -> None:
+    def _background_done(self, step: Action, req: RequestFields, task: asyncio.Task[IngressResponse]) -> None:
         if task.cancelled() or task.exception() is not None:
             return
         self._after_response(step, req, task.result())
 
-    async def _send(self, req: Request) -> IngressResponse:
+    async def _send(self, req: RequestFields) -> IngressResponse:
         kwargs: dict[str, Any] = {
             "idempotency_key": req.idempotency_key,
             "headers": req.headers,
@@ -230,13 +264,13 @@ class ScenarioRunner:
         self.result.requests.append({"target": req.target, "kind": req.kind, "label": req.label, **resp.to_dict()})
         return resp
 
-    async def _client_call(self, req: Request, kwargs: dict[str, Any]) -> IngressResponse:
+    async def _client_call(self, req: RequestFields, kwargs: dict[str, Any]) -> IngressResponse:
         if not self.sandbox.client_url:
             raise PlayError("This pattern has no client app to send 'via = \"client\"' requests to.")
         client = Ingress(self.sandbox.client_url, http=self.ingress.http)
         return await client.call(req.target, **kwargs)
 
-    def _after_response(self, step: Step, req: Request, resp: IngressResponse) -> None:
+    def _after_response(self, step: Action, req: RequestFields, resp: IngressResponse) -> None:
         self.reporter.response(req, resp)
         if req.label and req.label in self.labels:
             lab = self.labels[req.label]
@@ -246,65 +280,19 @@ class ScenarioRunner:
             if lab.invocation_id:
                 self._claimed.add(lab.invocation_id)
         if req.expect:
-            self._check_response(step, f"{req.kind} {req.target}", req.expect, resp)
+            self.record(step, req.expect.judge(f"{req.kind} {req.target}", resp, self._first_of(req.expect)))
         for name, pattern in req.capture.items():
             match = re.search(pattern, resp.text)
             if match is None:
                 detail = f"/{pattern}/ not in {resp.text[:120]!r}"
-                self._record(Check(step.number, f"capture {{{name}}} from the answer", False, detail))
+                self.record(step, Verdict(f"capture {{{name}}} from the answer", False, detail))
                 continue
             self.vars[name] = match.group(1) if match.groups() else match.group(0)
             self.reporter.note(f"{{{name}}} = {self.vars[name]}")
 
-    def _fill(self, step: Step) -> Step:
-        """Put the values captured from earlier answers into this step's targets and keys ({name})."""
-
-        def fill(text: str) -> str:
-            def value(match: re.Match[str]) -> str:
-                if match.group(1) == "i" and "i" not in self.vars:
-                    return match.group(0)  # a repeated request's count, filled in by _repeat
-                if match.group(1) not in self.vars:
-                    raise PlayError(f"{{{match.group(1)}}} was not captured from an earlier answer.")
-                return self.vars[match.group(1)]
-
-            return VAR_RE.sub(value, text)
-
-        requests = [dataclasses.replace(r, target=fill(r.target)) for r in step.requests]
-        args = {k: fill(v) if k in ("target", "key") and isinstance(v, str) else v for k, v in step.args.items()}
-        return dataclasses.replace(step, requests=requests, args=args)
-
-    def _check_response(self, step: Step, what: str, expect: Expect, resp: IngressResponse) -> None:
-        problems = []
-        if expect.status is not None and resp.status != expect.status:
-            problems.append(f"status {resp.status}, expected {expect.status}")
-        if expect.has_body and resp.json != expect.body and resp.text != expect.body:
-            problems.append(f"body {resp.text[:200]!r}, expected {json.dumps(expect.body)}")
-        if expect.body_contains is not None and expect.body_contains not in resp.text:
-            problems.append(f"body {resp.text[:200]!r} lacks {expect.body_contains!r}")
-        if expect.invocation_status is not None:
-            got = (resp.json or {}).get("status") if isinstance(resp.json, dict) else None
-            if got != expect.invocation_status:
-                problems.append(f"send status {got!r}, expected {expect.invocation_status!r}")
-        if expect.same_invocation_as is not None:
-            earlier = self.labels.get(expect.same_invocation_as)
-            first = earlier.invocation_id if earlier else None
-            if not first or resp.invocation_id != first:
-                problems.append(f"invocation {resp.invocation_id}, expected {first} ('{expect.same_invocation_as}')")
-        wanted = []
-        if expect.status is not None:
-            wanted.append(str(expect.status))
-        if expect.has_body:
-            wanted.append(json.dumps(expect.body))
-        if expect.body_contains:
-            wanted.append(f"…{expect.body_contains}…")
-        if expect.invocation_status:
-            wanted.append(expect.invocation_status)
-        if expect.same_invocation_as:
-            wanted.append(f"same invocation as '{expect.same_invocation_as}'")
-        desc = f"{what} → {' '.join(wanted)}"
-        self._record(
-            Check(step.number, desc, not problems, "; ".join(problems) or f"got {resp.status} {resp.text[:120]}")
-        )
+    def _first_of(self, expect: Expect) -> str | None:
+        earlier = self.labels.get(expect.same_invocation_as) if expect.same_invocation_as else None
+        return earlier.invocation_id if earlier else None
 
     # -- invocations by label --------------------------------------------------------------------
     async def invocation_id(self, label: str, wait: float = 10.0) -> str | None:
@@ -313,10 +301,13 @@ class ScenarioRunner:
             return None
         if label in self._published and lab.invocation_id is None:
             return await self._match_published(label, lab, wait)
+        return await self._claim(lab, wait)
+
+    async def _claim(self, lab: Labelled, wait: float) -> str | None:
+        """The invocation a request started: the first unclaimed one of its target created since."""
         deadline = time.monotonic() + wait
-        while lab.invocation_id is None and time.monotonic() < deadline:
-            target = lab.target
-            rows = await self.sql.invocations(f"target = {sql_str(target)}", limit=50, order="created_at ASC")
+        while lab.invocation_id is None:
+            rows = await self.sql.invocations(f"target = {sql_str(lab.target)}", limit=50, order="created_at ASC")
             for inv in rows:
                 if inv.id in self._claimed or _epoch(inv.created_at) < lab.started - 1.0:
                     continue
@@ -324,24 +315,32 @@ class ScenarioRunner:
                 self._claimed.add(inv.id)
                 break
             if lab.invocation_id is None:
+                if time.monotonic() >= deadline:
+                    break
                 await asyncio.sleep(0.05)
         return lab.invocation_id
 
-    async def _invocation(self, label: str) -> Invocation | None:
+    async def invocation(self, label: str) -> Invocation | None:
         inv_id = await self.invocation_id(label)
         return await self.sql.invocation(inv_id) if inv_id else None
 
+    async def what_is_it_doing(self, lab: Labelled) -> str:
+        """In words: the state of the invocation behind a request whose wait ran out."""
+        inv_id = lab.invocation_id or await self._claim(lab, wait=2.0)
+        inv = await self.sql.invocation(inv_id) if inv_id else None
+        journal = await self.sql.journal(inv.id) if inv else []
+        return stuck.describe(inv, journal)
+
     # -- crashes ---------------------------------------------------------------------------------
-    async def _crash(self, step: Step) -> None:
-        target = step.target or "service"
+    async def crash(self, step: Crash) -> None:
+        target = step.crash
         if step.after_entry and step.of:
             inv_id = await self.invocation_id(step.of)
-            seen, why = (
-                await self._wait_entry(inv_id, step.after_entry, step.timeout) if inv_id else (False, "no invocation")
-            )
+            bound = self.bound(step)
+            seen, why = await self._wait_entry(inv_id, step.after_entry, bound) if inv_id else (False, "no invocation")
             if not seen:
                 reaches = f"journal of '{step.of}' reaches '{step.after_entry}' before the crash"
-                self._record(Check(step.number, reaches, False, why))
+                self.record(step, Verdict(reaches, False, why))
                 return
             self.reporter.note(f"'{step.after_entry}' is in the journal of {inv_id}: SIGKILL the {target} now")
         kill = self.sandbox.kill_service if target == "service" else self.sandbox.kill_server
@@ -354,7 +353,7 @@ class ScenarioRunner:
                 await self._narrate_retries(step.of, step.restart_after)
             else:
                 await asyncio.sleep(step.restart_after)
-            await self._restart(target)
+            await self.restart(target)
 
     async def _narrate_retries(self, label: str, seconds: float) -> None:
         """While the service is down, show what Restate does with the invocation: retries, the real error."""
@@ -369,7 +368,7 @@ class ScenarioRunner:
                 self.reporter.note(f"Restate retries {label}: {inv.status}, attempt {inv.retry_count}: {error}")
             await asyncio.sleep(0.1)
 
-    async def _restart(self, target: str) -> None:
+    async def restart(self, target: str) -> None:
         restart = self.sandbox.restart_service if target == "service" else self.sandbox.restart_server
         took = await asyncio.to_thread(restart)
         for crash in reversed(self.result.crashes):
@@ -391,47 +390,67 @@ class ScenarioRunner:
                 names = ", ".join(dict.fromkeys(f"'{e.name or e.type}'" for e in entries)) or "none"
                 return False, f"it ended ({inv.status}) without it; its journal's steps: {names}"
             await asyncio.sleep(0.02)
-        return False, f"not seen within {timeout:.0f} s"
+        inv = await self.sql.invocation(inv_id)
+        return False, f"not seen within {timeout:g} s: " + stuck.describe(inv, await self.sql.journal(inv_id))
 
     # -- waiting ---------------------------------------------------------------------------------
-    async def _wait_for(self, step: Step) -> None:
-        assert step.of
-        lab = self.labels.get(step.of)
+    async def wait_for(self, step: Action, label: str) -> None:
+        lab = self.labels.get(label)
         if lab is None:  # e.g. a record published to a topic nobody subscribed to
-            self._record(Check(step.number, f"'{step.of}' completes", False, "nothing was started under this label"))
+            self.record(step, Verdict(f"'{label}' completes", False, "nothing was started under this label"))
             return
+        bound = self.bound(step)
+        deadline = time.monotonic() + bound
         if lab.task and not lab.task.done():
             try:
-                await asyncio.wait_for(asyncio.shield(lab.task), timeout=step.timeout)
+                await asyncio.wait_for(asyncio.shield(lab.task), timeout=bound)
             except TimeoutError:
                 pass
-        deadline = time.monotonic() + step.timeout
         while time.monotonic() < deadline:
-            inv = await self._invocation(step.of)
+            inv = await self.invocation(label)
             if inv and inv.done:
                 return
             await asyncio.sleep(0.1)
-        self._record(Check(step.number, f"'{step.of}' completes", False, f"still running after {step.timeout:.0f} s"))
+        words = await self.what_is_it_doing(lab)
+        self.record(step, Verdict(f"'{label}' completes within {bound:g} s", False, words))
 
-    async def _attach(self, step: Step) -> None:
-        assert step.of
-        inv_id = await self.invocation_id(step.of)
+    async def attach(self, step: Attach) -> None:
+        inv_id = await self.invocation_id(step.attach)
         if inv_id is None:
-            self._record(Check(step.number, f"attach to '{step.of}'", False, "no invocation found"))
+            self.record(step, Verdict(f"attach to '{step.attach}'", False, "no invocation found"))
             return
-        req = Request("call", f"restate/invocation/{inv_id}/attach", label=None)
-        resp = await self.ingress.attach(inv_id, announce=lambda curl: self.reporter.request(req, curl))
+        req = Announced("call", f"restate/invocation/{inv_id}/attach")
+        bound = self.bound(step)
+        try:
+            resp = await asyncio.wait_for(
+                self.ingress.attach(inv_id, announce=lambda curl: self.reporter.request(req, curl)), timeout=bound
+            )
+        except TimeoutError:
+            words = stuck.describe(await self.sql.invocation(inv_id), await self.sql.journal(inv_id))
+            self.record(step, Verdict(f"attach {step.attach} answers within {bound:g} s", False, words))
+            return
         self.reporter.response(req, resp)
-        self.result.requests.append({"target": req.target, "kind": "attach", "label": step.of, **resp.to_dict()})
+        self.result.requests.append({"target": req.target, "kind": "attach", "label": step.attach, **resp.to_dict()})
         if step.expect:
-            self._check_response(step, f"attach {step.of}", step.expect, resp)
+            self.record(step, step.expect.judge(f"attach {step.attach}", resp, self._first_of(step.expect)))
 
-    async def _publish(self, step: Step) -> None:
+    async def settle(self, step: Expectation) -> None:
+        """Expectations describe where the system settles: poll until it holds or the bound runs out."""
+        deadline = time.monotonic() + self.bound(step)
+        while True:
+            verdict = step.judge(await step.observe(self))
+            if verdict.ok or time.monotonic() >= deadline:
+                self.record(step, verdict)
+                return
+            await asyncio.sleep(0.1)
+
+    # -- Kafka, awakeables, the pattern's database ----------------------------------------------
+    async def publish(self, step: Publish) -> None:
         """Keyed records to a Kafka topic; Restate's subscription turns each into an invocation."""
-        topic, records, labels = step.args["topic"], step.args["records"], step.args["labels"]
+        topic, records, labels = step.publish, step.records, step.record_labels
         for record in records:
             line = f"restate-play kafka publish {topic} {shlex.quote(record)}"
-            self.reporter.request(Request("publish", f"kafka://{topic}"), line)
+            self.reporter.request(Announced("publish", f"kafka://{topic}"), line)
         started = time.time()
         published = await asyncio.to_thread(self.sandbox.publish, topic, records)
         for p in published:
@@ -439,14 +458,9 @@ class ScenarioRunner:
             self.result.requests.append({"target": f"kafka://{topic}", "kind": "publish", "label": None, **p})
         sinks = [s.removeprefix("service://").split("/") for s in self.sandbox.kafka_sinks(topic)]
         if len(sinks) != 1 and any(labels):
-            self._record(
-                Check(
-                    step.number,
-                    f"one Restate subscription to '{topic}' turns the records into invocations",
-                    False,
-                    f"{len(sinks)} subscription(s): the labelled records' invocations cannot be followed",
-                )
-            )
+            expectation = f"one Restate subscription to '{topic}' turns the records into invocations"
+            observed = f"{len(sinks)} subscription(s): the labelled records' invocations cannot be followed"
+            self.record(step, Verdict(expectation, False, observed))
         for label, p in zip(labels, published, strict=True):
             if not label or len(sinks) != 1:
                 continue
@@ -467,13 +481,7 @@ class ScenarioRunner:
             for inv in rows:
                 if inv.id in self._claimed or _epoch(inv.created_at) < lab.started - 1.0:
                     continue
-                entries = await self.sql.journal(inv.id)
-                given = next((e.value for e in entries if e.kind == "Command" and e.type == "Input"), None)
-                try:
-                    same = given is not None and json.loads(given) == self._published[label]
-                except ValueError:
-                    same = False
-                if same:
+                if await self._input_is(inv.id, self._published[label]):
                     lab.invocation_id = inv.id
                     self._claimed.add(inv.id)
                     break
@@ -483,10 +491,18 @@ class ScenarioRunner:
                 await asyncio.sleep(0.05)
         return lab.invocation_id
 
-    async def _resolve_awakeable(self, step: Step) -> None:
-        awakeable_id = step.args["id"]
+    async def _input_is(self, inv_id: str, value: Any) -> bool:
+        entries = await self.sql.journal(inv_id)
+        given = next((e.value for e in entries if e.kind == "Command" and e.type == "Input"), None)
+        try:
+            return given is not None and json.loads(given) == value
+        except ValueError:
+            return False
+
+    async def resolve_awakeable(self, step: ResolveAwakeable) -> None:
+        awakeable_id: str | None = step.resolve_awakeable
         if awakeable_id == "from_log":
-            deadline = time.monotonic() + step.timeout
+            deadline = time.monotonic() + self.bound(step)
             awakeable_id = None
             while awakeable_id is None and time.monotonic() < deadline:
                 found = AWAKEABLE_RE.findall("\n".join(self.sandbox.service_log_tail(200)))
@@ -494,269 +510,24 @@ class ScenarioRunner:
                 if awakeable_id is None:
                     await asyncio.sleep(0.1)
             if awakeable_id is None:
-                self._record(Check(step.number, "the service logs an awakeable to resolve", False, "none seen"))
+                self.record(step, Verdict("the service logs an awakeable to resolve", False, "none seen"))
                 return
-        req = Request("call", f"restate/awakeables/{awakeable_id}/resolve")
+        req = Announced("call", f"restate/awakeables/{awakeable_id}/resolve")
         resp = await self.ingress.resolve_awakeable(
-            awakeable_id, step.args["value"], announce=lambda curl: self.reporter.request(req, curl)
+            awakeable_id, step.value, announce=lambda curl: self.reporter.request(req, curl)
         )
         self.reporter.response(req, resp)
         self.result.requests.append(
             {"target": req.target, "kind": "resolve_awakeable", "label": None, **resp.to_dict()}
         )
 
-    # -- expectations ----------------------------------------------------------------------------
-    async def _eventually(self, step: Step, check) -> None:
-        """Expectations describe where the system settles: poll until true or the step's timeout."""
-        deadline = time.monotonic() + step.timeout
-        while True:
-            desc, ok, detail = await check(step.args)
-            if ok or time.monotonic() >= deadline:
-                self._record(Check(step.number, desc, ok, detail))
-                return
-            await asyncio.sleep(0.1)
-
-    async def _check_state(self, args: dict[str, Any]) -> tuple[str, bool, str]:
-        service, key = args["service"], args["key"]
-        entries = {e.name: e for e in await self.sql.state(service, key)}
-        problems = []
-        for name, want in (args.get("values") or {}).items():
-            got = entries.get(name)
-            if got is None:
-                problems.append(f"{name} missing")
-            elif pretty_value(got.value) != want:
-                problems.append(f"{name} = {got.value}, expected {json.dumps(want)}")
-        for name in args.get("absent") or []:
-            if name in entries:
-                problems.append(f"{name} present ({entries[name].value})")
-        parts = [f"{k} = {json.dumps(v)}" for k, v in (args.get("values") or {}).items()]
-        parts += [f"no {n}" for n in args.get("absent") or []]
-        desc = f"state {service}/{key}: " + ", ".join(parts)
-        return desc, not problems, "; ".join(problems) or "as expected"
-
-    async def _check_ledger(self, args: dict[str, Any], entries: list | None = None) -> tuple[str, bool, str]:
-        if "since" in args or "gaps" in args:
-            return await self._check_ledger_timing(args)
-        entries = ledger.read(self.sandbox.ledger_path) if entries is None else entries
-        where = args.get("where") or {}
-        cond = f" where {json.dumps(where)}" if where else ""
-        if "order" in args:
-            order = args["order"]
-            seen = [e.action for e in entries if e.action in set(order) and e.matches(e.action, **where)]
-            desc = f"world ledger{cond}: " + " → ".join(order)
-            return desc, seen == order, "saw " + (" → ".join(seen) or "nothing")
-        if "field" in args:
-            got = [e.args.get(args["field"]) for e in entries if e.matches(args["action"], **where)]
-            if args.get("flat"):
-                got = [v for value in got for v in (value if isinstance(value, list) else [value])]
-            shown = json.dumps(args["values"])
-            desc = f"world ledger: {args['action']}{cond} {args['field']} = {shown[:120]}"
-            return desc, got == args["values"], "saw " + json.dumps(got)[:400]
-        if "among_first" in args:
-            return _among_first(args, entries, where, cond)
-        n = sum(1 for e in entries if e.matches(args["action"], **where))
-        if "count" in args:
-            return f"world ledger: {args['action']}{cond} happened {args['count']}×", n == args["count"], f"{n}×"
-        if "at_most" in args:
-            low, high = args.get("at_least", 0), args["at_most"]
-            return f"world ledger: {args['action']}{cond} happened {low}–{high}×", low <= n <= high, f"{n}×"
-        return (f"world ledger: {args['action']}{cond} happened ≥ {args['at_least']}×", n >= args["at_least"], f"{n}×")
-
-    async def _check_ledger_timing(self, args: dict[str, Any]) -> tuple[str, bool, str]:
-        """expect_ledger with `since` (only what happened after a labelled answer) and/or `gaps` (timing)."""
-        entries = ledger.read(self.sandbox.ledger_path)
-        plain = {k: v for k, v in args.items() if k not in ("since", "gaps")}
-        suffix, problems = "", []
-        if "since" in args:
-            lab = self.labels.get(args["since"])
-            finished = lab.finished if lab else None
-            entries = [e for e in entries if finished is not None and e.ts > finished]
-            suffix += f", after '{args['since']}' was answered"
-            problems += [] if finished is not None else [f"'{args['since']}' has no answer yet"]
-        if "gaps" in args:
-            where = args.get("where") or {}
-            times = [e.ts for e in entries if e.matches(args["action"], **where)]
-            gap_problems, shown = ledger_gaps(sorted(times), args["gaps"])
-            problems += gap_problems
-            suffix += f", {describe_gaps(args['gaps'])}"
-        desc, ok, detail = await self._check_ledger(plain, entries)
-        if "gaps" in args:
-            detail += f"; {shown}"
-        return desc + suffix, ok and not problems, "; ".join([detail, *problems])
-
-    async def _check_journal(self, args: dict[str, Any]) -> tuple[str, bool, str]:
-        inv_id = await self.invocation_id(args["of"])
-        if inv_id is None:
-            return f"journal of '{args['of']}'", False, "invocation not found"
-        commands = [e for e in await self.sql.journal(inv_id) if e.kind == "Command"]
-        names = [e.name or e.type for e in commands]
-        want = args.get("entries") or []
-        it = iter(commands)
-        ok = all(any(w in (e.name, e.type, e.label) for e in it) for w in want)
-        bad = [a for a in args.get("absent") or [] if any(a in (e.name, e.type) for e in commands)]
-        desc = f"journal of '{args['of']}'" + (": " + " → ".join(want) if want else "")
-        if args.get("absent"):
-            desc += f" (never {', '.join(args['absent'])})"
-        return desc, ok and not bad, "journal: " + " → ".join(names)
-
-    async def _check_invocation(self, args: dict[str, Any]) -> tuple[str, bool, str]:
-        inv = await self._invocation(args["of"])
-        if inv is None:
-            return f"invocation '{args['of']}'", False, "not found"
-        problems = []
-        if "status" in args and inv.status != args["status"]:
-            problems.append(f"status {inv.status}")
-        if "result" in args and inv.completion_result != args["result"]:
-            problems.append(f"result {inv.completion_result}")
-        if "transient_errors" in args:
-            events = await self.sql.journal_events(inv.id)
-            errors = [e for e in events if e.type == "TransientError"] or ([1] if inv.retry_count else [])
-            if bool(errors) != args["transient_errors"]:
-                problems.append("no transient error recorded" if not errors else "transient errors recorded")
-        wanted = " ".join(str(args[k]) for k in ("status", "result") if k in args)
-        if "transient_errors" in args:
-            wanted += " after failed attempts" if args["transient_errors"] else " without failed attempts"
-        detail = f"{inv.status} {inv.completion_result or ''} {inv.completion_failure or ''}".strip()
-        return f"invocation '{args['of']}' is {wanted}", not problems, "; ".join(problems) or detail
-
-    async def _check_invocations(self, args: dict[str, Any]) -> tuple[str, bool, str]:
-        rows = await self.sql.invocations(f"target = {sql_str(args['target'])}", limit=1000)
-        if "status" in args:
-            rows = [r for r in rows if r.status == args["status"]]
-        if "result" in args:
-            rows = [r for r in rows if r.completion_result == args["result"]]
-        cond = "".join(f" {args[k]}" for k in ("status", "result") if k in args)
-        return (
-            f"{args['count']}{cond} invocation(s) of {args['target']}",
-            len(rows) == args["count"],
-            f"{len(rows)} found",
-        )
-
-    async def _check_concurrency(self, args: dict[str, Any]) -> tuple[str, bool, str]:
-        """How many were running at once: +1 at each `start` entry, -1 at each `end`, in ledger order."""
-        where = args.get("where") or {}
-        running = peak = 0
-        for e in ledger.read(self.sandbox.ledger_path):
-            if e.matches(args["start"], **where):
-                running += 1
-                peak = max(peak, running)
-            elif e.matches(args["end"], **where):
-                running -= 1
-        wanted, ok = [], True
-        if "at_most" in args:
-            wanted.append(f"never more than {args['at_most']}")
-            ok = ok and peak <= args["at_most"]
-        if "reaches" in args:
-            wanted.append(f"{args['reaches']} at some moment")
-            ok = ok and peak >= args["reaches"]
-        desc = f"world ledger: running at once ({args['start']} → {args['end']}): " + ", ".join(wanted)
-        return desc, ok, f"at most {peak} at once"
-
-    async def _check_spans(self, args: dict[str, Any]) -> tuple[str, bool, str]:
-        """Time spans in the ledger (start → end action, paired by one argument): did they overlap?"""
-        entries = ledger.read(self.sandbox.ledger_path)
-        where, by = args.get("where") or {}, args["by"]
-        spans: dict[Any, list[float]] = {}
-        for e in entries:
-            if e.matches(args["start"], **where) and e.args.get(by) not in spans:
-                spans[e.args.get(by)] = [e.ts]
-            elif e.matches(args["end"], **where) and len(spans.get(e.args.get(by), [])) == 1:
-                spans[e.args.get(by)].append(e.ts)
-        done = {k: v for k, v in spans.items() if len(v) == 2}
-        wanted, problems = [], []
-        if "count" in args:
-            wanted.append(f"{args['count']} spans")
-            if len(done) != args["count"]:
-                problems.append(f"{len(done)} complete spans")
-        detail = ", ".join(f"{k} {end - start:.2f} s" for k, (start, end) in done.items()) or "no spans"
-        if done:
-            first = min(start for start, _ in done.values())
-            last_start = max(start for start, _ in done.values())
-            first_end = min(end for _, end in done.values())
-            wall = max(end for _, end in done.values()) - first
-            total = sum(end - start for start, end in done.values())
-            detail += f"; wall {wall:.2f} s, sum {total:.2f} s"
-            if args.get("concurrent") is True:
-                wanted.append("all running at once")
-                if last_start >= first_end:
-                    problems.append(f"the last started {last_start - first_end:.2f} s after the first ended")
-            elif args.get("concurrent") is False:
-                wanted.append("one after the other")
-                ordered = sorted(done.values())
-                if any(b[0] < a[1] for a, b in zip(ordered, ordered[1:], strict=False)):
-                    problems.append("some overlap")
-            if "max_ratio" in args:
-                wanted.append(f"wall ≤ {args['max_ratio']} × sum")
-                if total <= 0 or wall / total > args["max_ratio"]:
-                    problems.append(f"wall = {wall / total if total else 0:.2f} × sum")
-        desc = f"world ledger spans {args['start']} → {args['end']} by {by}: " + ", ".join(wanted)
-        return desc, bool(done) and not problems, "; ".join(problems + [detail])
-
-    # -- the pattern's database (Database Interaction Patterns) ---------------------------------------
-    async def _sql_rows(self, query: str) -> list[dict[str, Any]]:
+    async def sql_rows(self, query: str) -> list[dict[str, Any]]:
         from restate_play.sandbox.sql_rows import fetch_rows
 
         url = getattr(self.sandbox, "database_url", None)
         if not url:
             raise PlayError("'sql' and 'expect_sql' steps need a pattern with a database (needs = {\"postgres\"}).")
         return await asyncio.to_thread(fetch_rows, url, query)
-
-    async def _show_sql(self, step: Step) -> None:
-        from restate_play.sandbox.sql_rows import text_table
-
-        query = step.args["query"]
-        self.reporter.note(f"SQL> {query}")
-        for line in text_table(await self._sql_rows(query)):
-            self.reporter.note(f"  {line}")
-
-    async def _check_sql(self, args: dict[str, Any]) -> tuple[str, bool, str]:
-        from restate_play.sandbox.sql_rows import text_table
-
-        rows = await self._sql_rows(args["query"])
-        want = args.get("rows")
-        ok = (want is None or rows == want) and ("count" not in args or len(rows) == args["count"])
-        parts = [f"{json.dumps(want)}"] if want is not None else []
-        parts += [f"{args['count']} row(s)"] if "count" in args else []
-        return f"SQL {args['query']} → {' and '.join(parts)}", ok, " | ".join(text_table(rows)) or "no rows"
-
-    def _record(self, check: Check) -> None:
-        self.result.checks.append(check)
-        self.reporter.check(check)
-
-
-def ledger_gaps(times: list[float], gaps: dict[str, float]) -> tuple[list[str], str]:
-    """Check the timing of ledger entries (times sorted) against expect_ledger's `gaps` table: the first
-    `first` entries happen within `within` seconds, and every later gap (from entry `first` on) lies
-    within [min, max]. Returns (problems, what was seen)."""
-    first = int(gaps.get("first", 1))
-    problems, seen = [], []
-    if "within" in gaps:
-        if len(times) < first:
-            problems.append(f"only {len(times)} entries, expected the first {first} together")
-        else:
-            spread = times[first - 1] - times[0]
-            seen.append(f"first {first} within {spread:.3f} s")
-            if spread > gaps["within"]:
-                problems.append(f"the first {first} took {spread:.3f} s (> {gaps['within']} s)")
-    later = [b - a for a, b in zip(times[first - 1 :], times[first:], strict=False)]
-    if "min" in gaps or "max" in gaps:
-        if not later:
-            problems.append(f"{len(times)} entries: no gap after the first {first} to measure")
-        else:
-            seen.append("then gaps of " + ", ".join(f"{g:.3f}" for g in later) + " s")
-            if "min" in gaps and min(later) < gaps["min"]:
-                problems.append(f"a gap of {min(later):.3f} s (< {gaps['min']} s)")
-            if "max" in gaps and max(later) > gaps["max"]:
-                problems.append(f"a gap of {max(later):.3f} s (> {gaps['max']} s)")
-    return problems, "; ".join(seen) or "no timing seen"
-
-
-def describe_gaps(gaps: dict[str, float]) -> str:
-    parts = [f"the first {gaps.get('first', 1)} within {gaps['within']} s"] if "within" in gaps else []
-    if "min" in gaps or "max" in gaps:
-        apart = f"{gaps.get('min', 0)}–{gaps['max']} s" if "max" in gaps else f"≥ {gaps['min']} s"
-        parts.append(f"then {apart} apart")
-    return " and ".join(parts)
 
 
 def _epoch(iso: str | None) -> float:
@@ -766,13 +537,3 @@ def _epoch(iso: str | None) -> float:
         return datetime.fromisoformat(iso.replace("Z", "+00:00")).timestamp()
     except ValueError:
         return 0.0
-
-def _among_first(args: dict[str, Any], entries: list, where: dict, cond: str) -> tuple[str, bool, str]:
-    """expect_ledger `among_first = N`: every entry matching `where` is among the first N of its action."""
-    of_action = [e for e in entries if e.action == args["action"]]
-    ranks = [i for i, e in enumerate(of_action, start=1) if e.matches(args["action"], **where)]
-    ok = bool(ranks) and max(ranks) <= args["among_first"] and args.get("count", len(ranks)) == len(ranks)
-    desc = f"world ledger: every {args['action']}{cond} is among the first {args['among_first']} {args['action']}"
-    if "count" in args:
-        desc += f" ({args['count']} of them)"
-    return desc, ok, f"{len(ranks)} at positions {', '.join(map(str, ranks)) or 'none'} of {len(of_action)}"

@@ -8,7 +8,6 @@ import pytest
 
 from restate_play.sandbox.kafka import CLUSTER, cluster_env, cluster_setting, subscription_curl
 from restate_play.sandbox.kafka_client import RecordLineError, parse_line
-from restate_play.scenario.model import ScenarioError, load
 
 
 def test_parse_line_splits_at_the_first_separator():
@@ -61,15 +60,3 @@ def test_subscription_curl_is_the_documents():
     assert '"options": {"auto.offset.reset": "earliest"}' in line
 
 
-def test_publish_step_validates_records_and_labels(tmp_path):
-    ok = tmp_path / "ok.toml"
-    ok.write_text(
-        '[[step]]\npublish = "t"\nrecords = [\'a:{"x": 1}\', \'b:[1]\']\nas = ["first"]\n[[step]]\nwait_for = "first"\n'
-    )
-    step = load(ok).steps[0]
-    assert step.args == {"topic": "t", "records": ['a:{"x": 1}', "b:[1]"], "labels": ["first", None]}
-    bad = tmp_path / "bad.toml"
-    bad.write_text("[[step]]\npublish = \"t\"\nrecords = ['a:{\"x\": 1}', 'b:oops']\n")
-    with pytest.raises(ScenarioError) as info:
-        load(bad)
-    assert "step 1 (publish)" in info.value.message and "record 2" in info.value.message

@@ -39,7 +39,7 @@ def test_pinned_wait_overrides_the_scale_only_for_its_name(monkeypatch):
 
 def test_ledger_at_most_validation(tmp_path):
     ok = '[[step]]\nexpect_ledger = { action = "account.withdraw", at_least = 0, at_most = 1 }\n'
-    assert load(write(tmp_path, ok)).steps[0].args["at_most"] == 1
+    assert load(write(tmp_path, ok)).steps[0].expect_ledger.at_most == 1
     for bad, fragment in [
         ('{ action = "a", count = 1, at_most = 1 }', "not with 'count'"),
         ('{ action = "a", at_most = "one" }', "an integer"),

@@ -9,7 +9,8 @@ import pytest
 
 from restate_play.errors import PlayError
 from restate_play.paths import scenarios_dir
-from restate_play.scenario.model import Request, load
+from restate_play.scenario.actions.requests import CallFields, SendFields
+from restate_play.scenario.model import load
 from restate_play.scenario.storm import (
     StormStats,
     check_options,
@@ -42,7 +43,7 @@ def test_stats_summary_is_consistent():
 
 
 def test_prepare_fills_i_in_target_key_and_body():
-    req = Request(kind="call", target="product/p{i}/reserve", idempotency_key="r{i}", raw_body='{"n": {i}}')
+    req = CallFields(call="product/p{i}/reserve", idempotency_key="r{i}", body_json='{"n": {i}}')
     one = prepare(req, 7, "http://127.0.0.1:8080/", None)
     assert one.url == "http://127.0.0.1:8080/product/p7/reserve"
     assert one.headers == {"idempotency-key": "r7", "content-type": "application/json"}
@@ -50,20 +51,20 @@ def test_prepare_fills_i_in_target_key_and_body():
 
 
 def test_prepare_send_and_client_and_fixed_target():
-    send = Request(kind="send", target="asyncTaskWorker/runTask", has_body=True, body={"id": 1}, delay="1s")
+    send = SendFields(send="asyncTaskWorker/runTask", body={"id": 1}, delay="1s")
     one = prepare(send, 3, "http://h:1", None)
     assert one.url == "http://h:1/asyncTaskWorker/runTask/send?delay=1s" and json.loads(one.content) == {"id": 1}
     assert "idempotency-key" not in one.headers
-    client = Request(kind="call", target="/reserve/product1/r{i}", via="client")
+    client = CallFields(call="/reserve/product1/r{i}", via="client")
     assert prepare(client, 2, "http://h:1", "http://h:5000").url == "http://h:5000/reserve/product1/r2"
     with pytest.raises(PlayError, match="no client app"):
         prepare(client, 2, "http://h:1", None)
 
 
 def test_expected_invocations_counts_distinct_requests():
-    assert expected_invocations(Request(kind="call", target="svc/h"), 50) == 50
-    assert expected_invocations(Request(kind="call", target="obj/k/h", idempotency_key="same"), 50) == 1
-    assert expected_invocations(Request(kind="call", target="obj/p{i}/h", idempotency_key="r{i}"), 50) == 50
+    assert expected_invocations(CallFields(call="svc/h"), 50) == 50
+    assert expected_invocations(CallFields(call="obj/k/h", idempotency_key="same"), 50) == 1
+    assert expected_invocations(CallFields(call="obj/p{i}/h", idempotency_key="r{i}"), 50) == 50
 
 
 def test_options():
