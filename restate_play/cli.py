@@ -51,7 +51,11 @@ app.add_typer(db_app, name="db")
 
 AdminUrl = Annotated[
     str | None,
-    typer.Option("--admin-url", help="Restate admin API (default: the running `serve`, else http://127.0.0.1:9070)."),
+    typer.Option(
+        "--admin-url",
+        help="Restate admin API, http:// if no scheme, or a running serve's name (default: the running `serve`, "
+        "else http://127.0.0.1:9070).",
+    ),
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable JSON on stdout.")]
 WideOpt = Annotated[bool, typer.Option("--wide", help="Every column and full ids, however wide the terminal.")]
@@ -416,24 +420,39 @@ def chaos(
 
 
 Target = Annotated[str, typer.Argument(help="`service` (the pattern's process) or `server` (restate-server).")]
+ServeUrl = Annotated[
+    str | None,
+    typer.Option(
+        "--admin-url", help="The admin URL (or name, see `restate-play ps`) of the serve to act on, when several run."
+    ),
+]
 
 
 @app.command()
 @_friendly
-def kill(target: Target, as_json: JsonOpt = False) -> None:
+def kill(target: Target, admin_url: ServeUrl = None, as_json: JsonOpt = False) -> None:
     """Crash the running `serve` sandbox's service or server with SIGKILL (from another shell)."""
     from restate_play.commands.control import send_control
 
-    send_control("kill", target, as_json)
+    send_control("kill", target, as_json, admin_url)
 
 
 @app.command()
 @_friendly
-def restart(target: Target, as_json: JsonOpt = False) -> None:
+def restart(target: Target, admin_url: ServeUrl = None, as_json: JsonOpt = False) -> None:
     """Restart the running `serve` sandbox's service (same port) or server (same data); resume stuck work."""
     from restate_play.commands.control import send_control
 
-    send_control("restart", target, as_json)
+    send_control("restart", target, as_json, admin_url)
+
+
+@app.command()
+@_friendly
+def ps(as_json: JsonOpt = False) -> None:
+    """What runs: each `serve` (and `run` in progress) with its name, pattern, ports, pid and age."""
+    from restate_play.commands.ps import show_running
+
+    show_running(as_json)
 
 
 @db_app.command("sql")

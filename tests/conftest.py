@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from restate_play.patterns.catalog import get_pattern
-from restate_play.sandbox.ports import free_ports, port_in_use
+from restate_play.sandbox.ports import free_ports, port_in_use, retarget
 from restate_play.waiting import eventually
 
 REPO = Path(__file__).resolve().parent.parent
@@ -193,7 +193,7 @@ class Served:
             return self.output()
 
         eventually(ready, until=lambda out: "Ctrl-C stops everything" in out, timeout=60, what=f"serve {slug} ready")
-        self.sandbox = json.loads((state_home / "restate-play" / "serve.json").read_text())
+        self.sandbox = json.loads((state_home / "restate-play" / "serves" / f"{self.admin}.json").read_text())
 
     def output(self) -> str:
         self.log.flush()
@@ -206,10 +206,9 @@ class Served:
 
     def curl(self, line: str) -> str:
         """Run one of the document's curl lines, only the ports changed."""
-        line = line.replace("localhost:8080", f"localhost:{self.ingress}")
-        line = line.replace("localhost:9070", f"localhost:{self.admin}")
-        for doc_port, port in zip(get_pattern(self.slug).client_ports, self.clients, strict=True):
-            line = line.replace(f"localhost:{doc_port}", f"localhost:{port}")
+        mapping = {8080: self.ingress, 9070: self.admin}
+        mapping.update(zip(get_pattern(self.slug).client_ports, self.clients, strict=True))
+        line = retarget(line, mapping)
         proc = subprocess.run(
             ["bash", "-c", line.replace("curl ", "curl -s ", 1)], capture_output=True, text=True, timeout=60
         )

@@ -1,4 +1,4 @@
-"""Shared bits of the commands: consoles, the running `serve` pointer, admin URL resolution."""
+"""Shared bits of the commands: consoles, which running `serve` to act on, admin URL resolution."""
 
 from __future__ import annotations
 
@@ -8,10 +8,13 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from rich.console import Console
 
-from restate_play.paths import state_dir
+from restate_play.errors import PlayError
+from restate_play.sandbox import registry
+from restate_play.sandbox.registry import Record
 
 DEFAULT_ADMIN_URL = "http://127.0.0.1:9070"
 DEFAULT_INGRESS_URL = "http://127.0.0.1:8080"
@@ -25,7 +28,8 @@ def stdout_console(plain: bool = False) -> Console:
 
 
 def stderr_console() -> Console:
-    return Console(stderr=True, highlight=False)
+    # Errors, hints and status lines carry commands and paths to copy: the terminal wraps them, never rich.
+    return Console(stderr=True, highlight=False, soft_wrap=True)
 
 
 def output_mode(as_json: bool, plain: bool) -> tuple[str, Console, Callable[[str], None]]:
@@ -34,10 +38,6 @@ def output_mode(as_json: bool, plain: bool) -> tuple[str, Console, Callable[[str
     mode = "json" if as_json else ("live" if live else "plain")
     err = stderr_console()
     return mode, stdout_console(plain=mode == "plain"), lambda message: err.print(f"[dim]{message}[/]")
-
-
-def pointer_file() -> Path:
-    return state_dir() / "serve.json"
 
 
 @dataclass
@@ -49,52 +49,122 @@ class RunningServe:
     owner_pid: int
     server_pid: int | None
     service_pid: int | None
-    raw: dict
+    raw: dict  # the sandbox's state file (`Sandbox.describe()`): components, client ports…
+    name: str = ""
+    record: Record | None = None
 
     @property
     def state_file(self) -> Path:
         return self.data_dir / "sandbox.json"
 
 
-def _alive(pid: int | None) -> bool:
-    if not pid:
-        return False
+def _as_serve(record: Record) -> RunningServe:
     try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
-def running_serve() -> RunningServe | None:
-    """The sandbox of a `restate-play serve` running on this machine, if any (stale files ignored)."""
-    try:
-        pointer = json.loads(pointer_file().read_text())
-        data = json.loads(Path(pointer["state_file"]).read_text())
-    except (OSError, ValueError, KeyError):
-        return None
-    if not _alive(data.get("owner_pid")):
-        return None
-    host = data.get("host", "127.0.0.1")
+        raw = json.loads(Path(record.state_file).read_text())
+    except (OSError, ValueError):
+        raw = {}  # between a restart's stop and its new state file: the record still holds the ports
+    pids = record.live_pids()
     return RunningServe(
-        pattern=data["pattern"],
-        admin_url=f"http://{host}:{data['server']['admin']}",
-        ingress_url=f"http://{host}:{data['server']['ingress']}",
-        data_dir=Path(data["data_dir"]),
-        owner_pid=data["owner_pid"],
-        server_pid=data["server"].get("pid"),
-        service_pid=data["service"].get("pid"),
-        raw=data,
+        pattern=record.pattern,
+        admin_url=record.admin_url,
+        ingress_url=record.ingress_url,
+        data_dir=Path(record.data_dir),
+        owner_pid=record.owner_pid,
+        server_pid=pids.get("server"),
+        service_pid=pids.get("service"),
+        raw=raw,
+        name=record.name,
+        record=record,
     )
 
 
+def running_serves(having: str | None = None) -> list[RunningServe]:
+    """The `restate-play serve`s running on this machine, oldest first (stale records cleaned)."""
+    serves = [_as_serve(r) for r in registry.records("serve")]
+    return [s for s in serves if having is None or (s.raw.get("components") or {}).get(having)]
+
+
+def normalize_url(url: str) -> str:
+    """`localhost:9070` is taken as `http://localhost:9070` (httpx wants a scheme); no trailing slash."""
+    url = url.strip().rstrip("/")
+    return url if "://" in url else f"http://{url}"
+
+
+def _is_name(value: str) -> bool:
+    return ":" not in value and "/" not in value
+
+
+def listing(serves: list[RunningServe]) -> str:
+    """The serves as lines of a message, within 80 columns: name (pattern, when the name is not
+    just the slug), ports, pid."""
+    names = [s.name if s.name == s.pattern else f"{s.name} ({s.pattern})" for s in serves]
+    width = max(map(len, names), default=0)
+    lines = []
+    for name, s in zip(names, serves, strict=True):
+        ports = s.record.ports if s.record else {}
+        lines.append(
+            f"  {name:<{width}}  ingress {ports.get('ingress', '?')}  admin {ports.get('admin', '?')}  "
+            f"pid {s.owner_pid}"
+        )
+    return "\n".join(lines)
+
+
+def _unknown(admin_url: str, serves: list[RunningServe]) -> PlayError:
+    running = f"Running now:\n{listing(serves)}" if serves else "No `restate-play serve` runs now."
+    return PlayError(
+        f"No running `restate-play serve` has the admin URL or name '{admin_url}'. {running}",
+        "`restate-play ps` lists them; pass one of their admin URLs (http://127.0.0.1:PORT) or names.",
+    )
+
+
+def pick_serve(
+    admin_url: str | None = None,
+    having: str | None = None,
+    flag: str = "--admin-url",
+    value: Callable[[RunningServe], str] | None = None,
+) -> RunningServe | None:
+    """The serve to act on: the one named by --admin-url (its admin URL or name), else the only one
+    running (with `having`, e.g. kafka: the only one with that part), else None when none runs.
+    Several and no choice is an error that lists them and says which flag picks one."""
+    if admin_url:
+        serves = running_serves()
+        if _is_name(admin_url):
+            match = [s for s in serves if s.name == admin_url]
+        else:
+            port = urlsplit(normalize_url(admin_url)).port
+            match = [s for s in serves if s.record and s.record.ports.get("admin") == port]
+        if match:
+            return match[0]
+        raise _unknown(admin_url, serves)
+    serves = running_serves(having)
+    if len(serves) <= 1:
+        return serves[0] if serves else None
+    newest = serves[-1]
+    example = f"{flag} {value(newest)}" if value else f"{flag} {newest.admin_url}   or   {flag} {newest.name}"
+    what = f" with {having}" if having else ""
+    raise PlayError(
+        f"{len(serves)} `restate-play serve`s{what} are running; say which one:\n{listing(serves)}",
+        f"Pass {flag} with one of them (`restate-play ps` lists them), e.g.\n  {example}",
+    )
+
+
+def running_serve() -> RunningServe | None:
+    """The only running `restate-play serve`, if one runs (an error when several run)."""
+    return pick_serve()
+
+
 def resolve_admin_url(explicit: str | None) -> str:
+    """--admin-url (a URL, host:port, or a running serve's name), else $RESTATE_ADMIN_URL, else the
+    only running serve's, else the documents' http://127.0.0.1:9070."""
     if explicit:
-        return explicit.rstrip("/")
+        if not _is_name(explicit):
+            return normalize_url(explicit)
+        record = registry.find(explicit)  # a serve's name, or a run's (see `ps`)
+        if record is None:
+            raise _unknown(explicit, running_serves())
+        return record.admin_url
     if os.environ.get("RESTATE_ADMIN_URL"):
-        return os.environ["RESTATE_ADMIN_URL"].rstrip("/")
+        return normalize_url(os.environ["RESTATE_ADMIN_URL"])
     serve = running_serve()
     return serve.admin_url if serve else DEFAULT_ADMIN_URL
 

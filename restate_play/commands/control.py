@@ -14,7 +14,7 @@ import time
 import uuid
 from pathlib import Path
 
-from restate_play.commands.common import RunningServe, print_json, running_serve, stdout_console
+from restate_play.commands.common import RunningServe, pick_serve, print_json, stdout_console
 from restate_play.errors import PlayError
 
 TARGETS = ("service", "server")
@@ -28,22 +28,22 @@ def response_path(data_dir: Path) -> Path:
     return data_dir / "control-response.json"
 
 
-def _serve_or_fail() -> RunningServe:
-    serve = running_serve()
+def _serve_or_fail(admin_url: str | None) -> RunningServe:
+    serve = pick_serve(admin_url)  # --admin-url picks one of several; the request goes to its owner
     if serve is None:
         raise PlayError(
-            "No running `restate-play serve` found (no state file, or its process has exited).",
+            "No running `restate-play serve` found (none registered, or its process has exited).",
             "Start one in another shell, e.g. `restate-play serve stateful-actors`, then try again.",
         )
     return serve
 
 
-def send_control(action: str, target: str, as_json: bool, timeout: float = 60.0) -> None:
+def send_control(action: str, target: str, as_json: bool, admin_url: str | None = None, timeout: float = 60.0) -> None:
     if target not in TARGETS:
         raise PlayError(
             f"Unknown target '{target}'.", "Use `service` (the pattern's process) or `server` (restate-server)."
         )
-    serve = _serve_or_fail()
+    serve = _serve_or_fail(admin_url)
     req_id = uuid.uuid4().hex
     tmp = request_path(serve.data_dir).with_suffix(".tmp")
     tmp.write_text(json.dumps({"id": req_id, "action": action, "target": target}))
@@ -63,13 +63,16 @@ def send_control(action: str, target: str, as_json: bool, timeout: float = 60.0)
     if as_json:
         print_json(answer)
     elif answer.get("ok"):
-        stdout_console().print(answer["message"])
+        stdout_console().print(answer["message"], soft_wrap=True)  # it ends with a command to copy
     if not answer.get("ok"):
         raise PlayError(answer.get("message", f"{action} {target} failed"))
 
 
-def handle_request(sandbox, data_dir: Path) -> str | None:
-    """Serve side: act on a pending request; returns a line for serve's log, or None."""
+def handle_request(sandbox, data_dir: Path, flag: str = "") -> str | None:
+    """Serve side: act on a pending request; returns a line for serve's log, or None.
+
+    `flag` (e.g. ` --admin-url http://127.0.0.1:29070`) ends the commands it suggests, so they reach
+    this serve when others run beside it."""
     try:
         req = json.loads(request_path(data_dir).read_text())
         request_path(data_dir).unlink()
@@ -83,7 +86,7 @@ def handle_request(sandbox, data_dir: Path) -> str | None:
             pid = sandbox.service.pid if target == "service" else sandbox.server.pid
             (sandbox.kill_service if target == "service" else sandbox.kill_server)()
             answer["message"] = (
-                f"💥 {target} killed with SIGKILL (pid {pid}); `restate-play restart {target}` brings it back"
+                f"💥 {target} killed with SIGKILL (pid {pid}); `restate-play restart {target}{flag}` brings it back"
             )
         elif action == "restart":
             took = (sandbox.restart_service if target == "service" else sandbox.restart_server)()

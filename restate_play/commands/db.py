@@ -7,7 +7,7 @@ import os
 from rich.table import Table
 from rich.text import Text
 
-from restate_play.commands.common import print_json, running_serve, stdout_console
+from restate_play.commands.common import pick_serve, print_json, running_serves, stdout_console
 from restate_play.errors import PlayError
 from restate_play.sandbox.sql_rows import redact, run_sql
 
@@ -18,18 +18,19 @@ def resolve_database_url(explicit: str | None) -> str:
         return explicit
     if os.environ.get("RESTATE_PLAY_DATABASE_URL"):
         return os.environ["RESTATE_PLAY_DATABASE_URL"]
-    serve = running_serve()
+    serve = pick_serve(having="postgres", flag="--database-url", value=lambda s: s.raw["components"]["postgres"]["url"])
     if serve is None:
+        others = running_serves()
+        if not others:
+            raise PlayError(
+                "No running `restate-play serve` to take the database from.",
+                "Start one with `restate-play serve database`, or give a database with --database-url postgresql://…",
+            )
         raise PlayError(
-            "No running `restate-play serve` to take the database from.",
-            "Start one with `restate-play serve database`, or give a database with --database-url postgresql://…",
-        )
-    postgres = (serve.raw.get("components") or {}).get("postgres")
-    if not postgres or not postgres.get("url"):
-        raise PlayError(
-            f"The running `restate-play serve {serve.pattern}` has no database.",
+            f"The running `restate-play serve {', '.join(s.pattern for s in others)}` has no database.",
             "Start `restate-play serve database`, or give a database with --database-url postgresql://…",
         )
+    postgres = serve.raw["components"]["postgres"]
     return postgres["url"]
 
 

@@ -9,7 +9,13 @@ from collections.abc import Iterable
 import httpx
 from rich.table import Table
 
-from restate_play.commands.common import print_json, resolve_admin_url, running_serve, stderr_console, stdout_console
+from restate_play.commands.common import (
+    pick_serve,
+    print_json,
+    running_serves,
+    stderr_console,
+    stdout_console,
+)
 from restate_play.errors import PlayError
 from restate_play.loopback_http import loopback_client
 from restate_play.sandbox.kafka_client import (
@@ -28,7 +34,9 @@ def resolve_bootstrap(explicit: str | None) -> str:
     """--bootstrap-server, else the running `serve`'s broker, else $KAFKA_BOOTSTRAP_SERVERS, else 9092."""
     if explicit:
         return explicit
-    serve = running_serve()
+    serve = pick_serve(
+        having="kafka", flag="--bootstrap-server", value=lambda s: s.raw["components"]["kafka"]["bootstrap"]
+    )
     kafka = (serve.raw.get("components") or {}).get("kafka") if serve else None
     if kafka and kafka.get("bootstrap"):
         return kafka["bootstrap"]
@@ -64,17 +72,17 @@ def publish(topic: str, records: list[str], bootstrap: str | None, as_json: bool
         raise PlayError(error.message, kept + (error.hint or "")) from None
     if as_json:
         print_json([p.to_dict() for p in done])
-    _warn_if_unsubscribed(topic, err)
+    _warn_if_unsubscribed(topic, server, err)
 
 
-def _warn_if_unsubscribed(topic: str, err) -> None:
+def _warn_if_unsubscribed(topic: str, server: str, err) -> None:
     """Records wait in the topic until Restate subscribes to it: say so (serve leaves that to you)."""
-    serve = running_serve()
+    serve = next((s for s in running_serves("kafka") if s.raw["components"]["kafka"].get("bootstrap") == server), None)
     if serve is None:
         return
     try:
         with loopback_client(timeout=3.0) as http:
-            subs = http.get(f"{resolve_admin_url(None)}/subscriptions").json().get("subscriptions", [])
+            subs = http.get(f"{serve.admin_url}/subscriptions").json().get("subscriptions", [])
     except (httpx.HTTPError, ValueError):
         return
     if not any(s.get("source", "").rsplit("/", 1)[-1] == topic for s in subs):

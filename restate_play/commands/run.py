@@ -19,6 +19,7 @@ from restate_play.paths import scenarios_dir
 from restate_play.patterns.catalog import Pattern, get_pattern
 from restate_play.restate.ingress import Ingress, IngressResponse
 from restate_play.restate.introspection import Introspection
+from restate_play.sandbox import registry
 from restate_play.sandbox.ports import free_ports
 from restate_play.sandbox.sandbox import Sandbox, SandboxOptions
 from restate_play.sandbox.shared_server import find_shared
@@ -404,7 +405,7 @@ def run_pattern(
     options.shared = usable_shared_server(pattern, loaded, data_dir, status)
     if os.environ.get("RESTATE_PLAY_KEEP_DATA"):
         status("RESTATE_PLAY_KEEP_DATA is set: the sandbox's data directory is kept.")
-    with Sandbox(pattern, options, status=status) as sandbox:
+    with Sandbox(pattern, options, status=status) as sandbox, registry.registered("run", sandbox.describe()):
         status(
             f"Sandbox ready in {sandbox.timings.ready:.2f} s (ingress {sandbox.ingress_url}, "
             f"admin {sandbox.admin_url}); playing '{loaded.title}'"

@@ -2,19 +2,31 @@
 
 from __future__ import annotations
 
-import json
 import signal
 import threading
 import time
 from pathlib import Path
 
-from rich.panel import Panel
 from rich.text import Text
 
-from restate_play.commands.common import pointer_file, stderr_console, stdout_console
+from restate_play.commands.common import stderr_console, stdout_console
 from restate_play.errors import PlayError
-from restate_play.patterns.catalog import get_pattern
+from restate_play.patterns.catalog import Pattern, get_pattern
+from restate_play.sandbox import registry
+from restate_play.sandbox.ports import retarget
 from restate_play.sandbox.sandbox import Sandbox, SandboxOptions
+
+# The documents' ports: their curl lines say localhost:8080 (ingress) and localhost:9070 (admin).
+DOC_PORTS = {"ingress": 8080, "admin": 9070, "service": 9080}
+DEFAULT_ADMIN_PORT = DOC_PORTS["admin"]
+
+
+def local_curls(pattern: Pattern, ports: dict[str, int]) -> list[str]:
+    """The document's curl lines with this sandbox's ports (`registry.ports_of`) in place of the documents'."""
+    mapping = {doc: ports[name] for name, doc in DOC_PORTS.items() if name in ports}
+    clients = [ports[name] for name in sorted(ports) if name.startswith("client")]
+    mapping.update(zip(pattern.client_ports, clients, strict=False))
+    return [retarget(line, mapping) for line in pattern.curls]
 
 
 def serve_pattern(
@@ -53,61 +65,82 @@ def serve_pattern(
         options.component_options.update(kafka)
     if "postgres" in pattern.needs:  # the document's database port, or an existing database
         options.component_options.update({"postgres_port": str(db_port), "database_url": database_url or ""})
-    with Sandbox(pattern, options, status=lambda m: err.print(f"[dim]{m}[/]")) as sb:
-        pointer = pointer_file()
-        pointer.parent.mkdir(parents=True, exist_ok=True)
-        pointer.write_text(json.dumps({"state_file": str(sb.state_file)}))
-        try:
-            _banner(out, sb)
-            _follow_log(out, sb)
-        finally:
-            try:
-                if json.loads(pointer.read_text()).get("state_file") == str(sb.state_file):
-                    pointer.unlink()
-            except (OSError, ValueError):
-                pass
+    with (
+        Sandbox(pattern, options, status=lambda m: err.print(f"[dim]{m}[/]")) as sb,
+        registry.registered("serve", sb.describe()) as record,  # removed on every way out
+    ):
+        beside = [r for r in registry.records("serve") if r.owner_pid != record.owner_pid]
+        # Beside other serves, or off the documents' ports, the commands it suggests name this one.
+        flag = f" --admin-url {sb.admin_url}" if beside or admin_port != DEFAULT_ADMIN_PORT else ""
+        _banner(out, sb, record.name, flag, beside)
+        _follow_log(out, sb, flag)
 
 
-def _banner(out, sb: Sandbox) -> None:
+def _banner(out, sb: Sandbox, name: str, flag: str, beside: list[registry.Record]) -> None:
+    """What runs where, then the commands to type. No box: a command copied from the screen must be
+    the command and nothing else, so each is one line, left to the terminal to wrap (soft_wrap)."""
     p = sb.pattern
+    out.rule(Text(f"serve · {p.slug} · name: {name}", style="bold green"), align="left", style="green")
+    info, commands = _where(sb, flag)
+    out.print(info, soft_wrap=True)
+    curls = local_curls(p, registry.ports_of(sb.describe()))
+    if curls:
+        out.print(Text("\nTry these (the source document's requests, or equivalents where it has none):", style="bold"))
+        _commands(out, curls)
+    out.print(Text("\nFrom another shell:", style="bold"))
+    _commands(out, commands)
+    if beside:
+        others = ", ".join(f"{r.name} (admin {r.ports.get('admin')})" for r in beside)
+        out.print(Text(f"Running beside: {others}. `restate-play ps` lists them.", style="dim"), soft_wrap=True)
+    out.print(Text("Ctrl-C stops everything.", style="dim"))
+    out.rule(style="green")
+
+
+def _where(sb: Sandbox, flag: str) -> tuple[Text, list[str]]:
+    """The addresses of the sandbox's parts, and the commands that reach them from another shell."""
     assert sb.service
-    lines = Text()
-    lines.append(f"{p.title}\n", style="bold")
-    lines.append(f"ingress  {sb.ingress_url}\nadmin    {sb.admin_url}  (web UI: {sb.admin_url}/ui/)\n")
-    lines.append(f"service  {sb.service.url}  (pid {sb.service.pid})\n")
+    info = Text()
+    commands = [
+        f"restate-play invocations list{flag}",
+        f"restate-play state get <service> <key>{flag}",
+        f"restate-play kill service{flag}",
+    ]
+    info.append(f"{sb.pattern.title}\n", style="bold")
+    info.append(f"ingress  {sb.ingress_url}\nadmin    {sb.admin_url}  (web UI: {sb.admin_url}/ui/)\n")
+    info.append(f"service  {sb.service.url}  (pid {sb.service.pid})\n")
     for component in sb.components:
         if component.name == "kafka":
             kafka = component.describe()
-            lines.append(f"kafka    {kafka['bootstrap']}  (cluster {kafka['cluster']})\n")
+            info.append(f"kafka    {kafka['bootstrap']}  (cluster {kafka['cluster']})\n")
             for sub in kafka["subscriptions"]:
-                lines.append(f"         subscribed: {sub['source']} → {sub['sink']}\n", style="dim")
+                info.append(f"         subscribed: {sub['source']} → {sub['sink']}\n", style="dim")
             if not kafka["subscriptions"]:
-                lines.append(
+                info.append(
                     "         Restate is not subscribed yet: the first curl line below is the document's step 5.\n",
                     style="yellow",
                 )
-            lines.append("         publish: restate-play kafka publish <topic> 'key:json' · kafka tail <topic>\n")
-    for component in sb.components:
+            broker = f" --bootstrap-server {kafka['bootstrap']}" if flag else ""
+            commands += [
+                f"restate-play kafka publish <topic> 'key:json'{broker}",
+                f"restate-play kafka tail <topic>{broker}",
+            ]
         if component.name == "postgres":
             url = component.describe()["url"]
-            lines.append(f"database {url}  (look inside: restate-play db sql \"SELECT * FROM users\")\n")
+            info.append(f"database {url}\n")
+            commands.append('restate-play db sql "SELECT * FROM users"' + (f" --database-url {url}" if flag else ""))
     for port in sb.service.client_ports:
-        lines.append(f"client   http://127.0.0.1:{port}\n")
-    lines.append(f"data     {sb.data_dir}\n", style="dim")
-    lines.append(f"ready in {sb.timings.ready:.2f} s\n", style="dim")
-    if p.curls:
-        lines.append("\nTry these (the source document's requests, or equivalents where it has none):\n", style="bold")
-        for curl in p.curls:
-            lines.append(f"  {curl}\n", style="cyan")
-    lines.append(
-        "\nFrom another shell: restate-play invocations list · restate-play state get <service> <key>\n"
-        "Ctrl-C stops everything.",
-        style="dim",
-    )
-    out.print(Panel(lines, title=f"restate-play serve {p.slug}", border_style="green"))
+        info.append(f"client   http://127.0.0.1:{port}\n")
+    info.append(f"data     {sb.data_dir}\n", style="dim")
+    info.append(f"ready in {sb.timings.ready:.2f} s", style="dim")
+    return info, commands
 
 
-def _follow_log(out, sb: Sandbox) -> None:
+def _commands(out, lines: list[str]) -> None:
+    for line in lines:  # one print each: one logical line, never broken by rich
+        out.print(Text(line, style="cyan"), soft_wrap=True)
+
+
+def _follow_log(out, sb: Sandbox, flag: str = "") -> None:
     """Print the service's log as it grows, like the documents' service terminal.
 
     Also the place where `restate-play kill|restart` requests from other shells are carried out
@@ -123,9 +156,9 @@ def _follow_log(out, sb: Sandbox) -> None:
     while True:
         if pending.is_set():
             pending.clear()
-            message = handle_request(sb, sb.data_dir)
+            message = handle_request(sb, sb.data_dir, flag)
             if message:
-                out.print(Text(message, style="bold yellow"))
+                out.print(Text(message, style="bold yellow"), soft_wrap=True)
         try:
             with open(path, "rb") as f:
                 f.seek(offset)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
+import re
 import socket
 import tempfile
 import time
@@ -12,6 +13,16 @@ from collections.abc import Iterator
 from pathlib import Path
 
 HOST = "127.0.0.1"
+_LOOPBACK_PORT = re.compile(r"\b(localhost|127\.0\.0\.1):(\d+)\b")
+
+
+def retarget(line: str, mapping: dict[int, int]) -> str:
+    """The line (a curl command…) with each loopback port found in `mapping` replaced by its value.
+
+    All at once, so 8080→9070 and 9070→29070 never chain: `serve` prints the documents' lines with
+    its own ports, and the tutorial maps a run's ports back to the documents'.
+    """
+    return _LOOPBACK_PORT.sub(lambda m: f"{m.group(1)}:{mapping.get(int(m.group(2)), m.group(2))}", line)
 # A port handed out is not bound until the process it is for starts listening (seconds later): until
 # then the kernel may hand it to another caller's bind(0) — a parallel test worker, or a `run` they
 # started. Every restate-play process on this machine notes what it handed out in one shared file, and

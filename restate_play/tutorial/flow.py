@@ -7,7 +7,6 @@ a scenario on a fresh sandbox, live or as lines; `show`: the journals, state, le
 from __future__ import annotations
 
 import json
-import re
 import shlex
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -17,6 +16,7 @@ from rich.text import Text
 
 from restate_play.errors import PlayError
 from restate_play.patterns.catalog import Pattern
+from restate_play.sandbox.ports import retarget
 from restate_play.scenario.result import RunResult
 from restate_play.tutorial.chapters import Chapter, Step, find_chapter, step_sources
 from restate_play.tutorial.progress import Progress
@@ -74,7 +74,7 @@ def serve_curls(requests: list[dict], sandbox: dict, pattern: Pattern) -> list[s
         curl = req.get("curl")
         if not curl or req.get("kind") not in ("call", "send"):
             continue
-        curl = re.sub(r"localhost:(\d+)", lambda m: f"localhost:{mapping.get(int(m.group(1)), m.group(1))}", curl)
+        curl = retarget(curl, mapping)
         if curl not in out:
             out.append(curl)
     return out[:MAX_CURLS]

@@ -162,7 +162,7 @@ def _serve(state_home: Path) -> tuple[subprocess.Popen, dict, Path]:
         return log.read_text()
 
     eventually(output, until=lambda text: "Ctrl-C stops everything" in text, timeout=60, what="serve database ready")
-    pointer = json.loads((state_home / "restate-play" / "serve.json").read_text())
+    pointer = json.loads((state_home / "restate-play" / "serves" / f"{admin}.json").read_text())  # its record
     return proc, json.loads(Path(pointer["state_file"]).read_text()), log
 
 
