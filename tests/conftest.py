@@ -24,13 +24,15 @@ HEAVY = {"test_a_long_storm_never_breaks_restates_connection_to_the_service", "t
 
 @pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
 def pytest_collection_modifyitems(config, items):
-    """Groups for `--dist loadgroup`: each pattern's default-run readers on one worker, which plays it once.
+    """The e2e marker, and groups for `--dist loadgroup`: each pattern's default-run readers on one worker.
 
     `default_run` is per session, and each xdist worker is a session: readers of one pattern's run
     spread over workers would play it once per worker. The slug is the test's `slug` parameter, or
     its file's (tests/e2e/test_<slug>.py).
     """
     for item in items:
+        if "e2e" in item.path.parts:  # every test under tests/e2e, so `-m "not e2e"` runs the fast ones
+            item.add_marker(pytest.mark.e2e)
         if item.originalname in HEAVY:
             item.add_marker(pytest.mark.xdist_group("heavy"))
         if "default_run" not in getattr(item, "fixturenames", ()):
@@ -39,8 +41,6 @@ def pytest_collection_modifyitems(config, items):
         slug = callspec.params.get("slug") if callspec else None
         slug = slug or item.path.stem.removeprefix("test_").replace("_", "-")
         item.add_marker(pytest.mark.xdist_group(f"default-run-{slug}"))
-
-
 
 
 @pytest.fixture(scope="session")
