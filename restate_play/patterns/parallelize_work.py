@@ -7,18 +7,27 @@ journaled: after a crash, `run` neither starts the subtasks again nor loses thei
 
 from __future__ import annotations
 
-from typing import Any
-
 import restate
 from restate import Context
 
+from restate_play.patterns.bodies import Body, JsonBody, bad_request_is_400
 from restate_play.world import chores
 
-worker = restate.Service("worker")
+
+class Task(Body):
+    description: str  # the subtasks, comma-separated
 
 
-@worker.handler()
-async def run(ctx: Context, task: dict[str, Any]) -> dict[str, str]:
+class SubTask(Body):
+    description: str
+
+
+# A request of the wrong shape fails at once with a 400 naming the field, instead of being retried.
+worker = restate.Service("worker", invocation_context_managers=[bad_request_is_400])
+
+
+@worker.handler(input_serde=JsonBody(Task))
+async def run(ctx: Context, task: Task) -> dict[str, str]:
     subtasks = await ctx.run_typed("split task", split, task=task)
 
     # Fan out: start every subtask before awaiting any of them.
@@ -29,15 +38,15 @@ async def run(ctx: Context, task: dict[str, Any]) -> dict[str, str]:
     return aggregate(results)
 
 
-@worker.handler("runSubtask")
-async def run_subtask(ctx: Context, subtask: dict[str, str]) -> dict[str, str]:
+@worker.handler("runSubtask", input_serde=JsonBody(SubTask))
+async def run_subtask(ctx: Context, subtask: SubTask) -> dict[str, str]:
     # The processing logic; it could live in a separate service to scale on its own.
-    done = await ctx.run_typed("execute subtask", chores.execute_subtask, description=subtask["description"])
+    done = await ctx.run_typed("execute subtask", chores.execute_subtask, description=subtask.description)
     return {"description": done}
 
 
-def split(task: dict[str, Any]) -> list[dict[str, str]]:
-    return [{"description": description} for description in task["description"].split(",")]
+def split(task: Task) -> list[dict[str, str]]:
+    return [{"description": description} for description in task.description.split(",")]
 
 
 def aggregate(results: list[dict[str, str]]) -> dict[str, str]:
