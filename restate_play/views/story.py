@@ -243,7 +243,7 @@ def _traffic(result: RunResult) -> str:
         sent.append(_plural(kinds["attach"], "attach"))
     invocations = result.invocations
     outcomes = Counter(_ended(i) for i in invocations)
-    said = ", ".join(f"{n} {what}" for what, n in outcomes.items())
+    said = _counts(outcomes)
     failures = list(
         dict.fromkeys(_message(i["completion_failure"]) for i in invocations if i.get("completion_failure"))
     )
@@ -276,7 +276,9 @@ def _what_hit(d: dict[str, Any], inv: dict[str, Any] | None, records: _Records) 
         fault = f" (fault '{d['fault']['args'].get('point', '?')}')" if d.get("fault") else ""
         where = f" while {who} ran" if who else ""
         return f"The service process crashed on its own{fault}{where}, and the playground restarted it."
-    where = f" right after {who} journaled '{d['after_entry']}'" if who and d.get("after_entry") else ""
+    where = f" while {who} ran" if who else ""
+    if who and d.get("after_entry"):
+        where = f" right after {who} journaled '{d['after_entry']}'"
     back = f"restarted {restarted - d['at']:.1f} s later" if restarted else "not restarted"
     return f"The {d['target']} was killed (SIGKILL){where}, and {back}."
 
@@ -289,18 +291,25 @@ def _outcome(inv: dict[str, Any]) -> str:
     return "completed"
 
 
-def _recovery(d: dict[str, Any], inv: dict[str, Any], records: _Records) -> str:
-    who = records.name(inv)
-    if d["target"] == "server":
-        return f"When restate-server was back, {who} resumed from its journal and {_outcome(inv)}."
-    # A crash's failed attempts name no step (broken pipe, connection refused); a step's own do. The
-    # first (the broken stream) is journaled as the kill happens, a moment before its time is taken.
+def _crash_attempts(d: dict[str, Any], inv: dict[str, Any]) -> list[dict[str, Any]]:
+    """The attempts of `inv` that failed because of the crash, while the service was down.
+
+    They name no step (broken pipe, connection refused); a failing step's own do. The first (the
+    broken stream) is journaled as the kill happens, a moment before the crash's time is taken.
+    """
     start, end = d["at"] - CRASH_SLACK, d.get("restarted_at") or float("inf")
-    retries = [
+    return [
         e
         for e in _transient(inv)
         if start <= _epoch(e["appended_at"]) <= end and not e["detail"].get("related_command_name")
     ]
+
+
+def _recovery(d: dict[str, Any], inv: dict[str, Any], records: _Records) -> str:
+    who = records.name(inv)
+    if d["target"] == "server":
+        return f"When restate-server was back, {who} resumed from its journal and {_outcome(inv)}."
+    retries = _crash_attempts(d, inv)
     if d["kind"] == "kill" and not d.get("restarted_at"):
         tried = f"Restate retried {who} {_times(len(retries))}" if retries else f"Restate had not retried {who} yet"
         return f"{tried}; with the service still down, it {_outcome(inv)}."
@@ -338,11 +347,48 @@ def _crash_lines(result: RunResult, records: _Records) -> list[str]:
     found = _disruptions(result, records)
     for n, d in enumerate(found):
         inv = records.by_id.get(d.get("invocation") or "")
+        flying = [] if inv else _in_flight(result, d["at"])
+        if len(flying) == 1:  # the crash names no invocation, but only one was under way
+            inv = flying[0]
         lines.append(_what_hit(d, inv, records))
-        if n == 0 and inv is not None:  # the first one told in full; the records show the others
+        if n > 0:  # the first one told in full; the records show the others
+            continue
+        if inv is not None:
             lines.append(_recovery(d, inv, records))
             lines += _replayed(result, d, inv)
+        elif flying:
+            lines.append(_many_recovered(d, flying, records))
+        else:
+            lines.append(f"No invocation was under way when the {d['target']} went down.")
     return lines
+
+
+def _in_flight(result: RunResult, at: float) -> list[dict[str, Any]]:
+    """The invocations started before `at` and not completed by then."""
+    return [
+        i
+        for i in result.invocations
+        if _epoch(i.get("created_at")) < at and (not i.get("completed_at") or _epoch(i["completed_at"]) > at)
+    ]
+
+
+def _many_recovered(d: dict[str, Any], flying: list[dict[str, Any]], records: _Records) -> str:
+    names = [records.name(i) for i in flying]
+    shown = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
+    ends = Counter(_ended(i) for i in flying)
+    everyone = "both" if len(flying) == 2 else f"all {len(flying)}"
+    outcome = f"{everyone} succeeded" if set(ends) == {"succeeded"} else _counts(ends)
+    if d["target"] == "server":
+        return f"{len(flying)} invocations were in flight ({shown}); they resumed from their journals: {outcome}."
+    retries = sum(len(_crash_attempts(d, i)) for i in flying)
+    retried = (
+        f"Restate retried them {_times(retries)} while the service was down" if retries else "Restate retried them"
+    )
+    return f"{len(flying)} invocations were in flight ({shown}); {retried}, and in the end {outcome}."
+
+
+def _counts(counter: Counter) -> str:
+    return ", ".join(f"{n} {what}" for what, n in counter.items())
 
 
 def _retry_lines(result: RunResult, records: _Records) -> list[str]:
@@ -368,7 +414,7 @@ def _world_lines(result: RunResult) -> list[str]:
     if result.ledger:
         counts = Counter(e["action"] for e in result.ledger)
         shown = ", ".join(f"{action} {n}×" for action, n in list(counts.items())[:4])
-        more = f" and {len(counts) - 4} more kinds" if len(counts) > 4 else ""
+        more = f" and {_plural(len(counts) - 4, 'more kind')}" if len(counts) > 4 else ""
         lines.append(f"The world ledger recorded {_plural(len(result.ledger), 'action')}: {shown}{more}.")
     if result.state:
         kept = [f"{s['service']}/{s['key']} {s['name']} = {_value(s)}" for s in result.state[:3]]

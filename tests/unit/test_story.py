@@ -289,3 +289,27 @@ def test_narration_keeps_curl_lines_whole_and_outside_boxes():
     assert out[1] == curl  # one logical line, soft-wrapped by the terminal only
     assert not re.search("[│╭╮╰╯┃]", "".join(out))
     assert out[2] == "    · +0.9s 💥 service killed (SIGKILL)"
+
+
+def test_a_kill_that_names_no_invocation_tells_those_in_flight():
+    result = crashed_trip()
+    result.crashes[0].update(of=None, after_entry=None)
+    result.requests = []  # e.g. sent through a client app: no label, no id
+    result.invocations[0].update(created_at=iso(T0), completed_at=iso(T0 + 1.6))
+    lines = story_lines(result)
+    # The only invocation under way at the kill is the one it hit: told in full.
+    assert lines[1] == "The service was killed (SIGKILL) while BookingWorkflow/run ran, and restarted 0.4 s later."
+    assert lines[2].startswith("Restate retried BookingWorkflow/run twice while the service was down")
+    assert lines[3].startswith("'Book flight' and 'Book car' were journaled before the crash and did not run again")
+    second = {**result.invocations[0], "id": "inv_1second", "events": [transient(T0 + 0.6, "refused")]}
+    done_before = {**result.invocations[0], "id": "inv_1early", "completed_at": iso(T0 + 0.2), "events": []}
+    result.invocations += [second, done_before]
+    lines = story_lines(result)
+    assert lines[1] == "The service was killed (SIGKILL), and restarted 0.4 s later."
+    assert lines[2] == (
+        "2 invocations were in flight (BookingWorkflow/run, BookingWorkflow/run); Restate retried them 3 times "
+        "while the service was down, and in the end both succeeded."
+    )
+
+    result.invocations = [done_before]
+    assert story_lines(result)[2] == "No invocation was under way when the service went down."
