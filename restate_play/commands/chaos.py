@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import random
 from typing import Any
 
 from rich.console import Console
@@ -13,25 +12,42 @@ from rich.text import Text
 from restate_play.errors import PlayError
 from restate_play.paths import scenarios_dir
 from restate_play.patterns.catalog import PATTERNS, get_pattern
-from restate_play.restate.introspection import Introspection
 from restate_play.sandbox.sandbox import Sandbox, SandboxOptions
 from restate_play.scenario.chaos import (
-    GENERATORS,
-    ChaosStats,
-    Evidence,
+    ChaosPlan,
+    InvariantResult,
     at_least_once,
     check_invariants,
-    drive,
+    judged,
     load_spec,
-    wait_idle,
+    pattern_chaos,
 )
+from restate_play.scenario.chaos_driver import ChaosDriver, ChaosStats, SandboxParts
 from restate_play.scenario.result import Check
 from restate_play.views.tables import checks_table
 from restate_play.world import ledger
+from restate_play.world.chaos_api import Verdict
+
+TARGETS = {"both": ("service", "server"), "service": ("service",), "server": ("server",)}
+SHOWN = 5  # anomaly sentences printed per invariant (the JSON keeps more)
 
 
 def patterns_with_chaos() -> list[str]:
-    return [p.slug for p in PATTERNS if (scenarios_dir() / f"{p.slug}.chaos.toml").exists() and p.slug in GENERATORS]
+    return [p.slug for p in PATTERNS if (scenarios_dir() / f"{p.slug}.chaos.toml").exists() and pattern_chaos(p.slug)]
+
+
+def _checked_options(slug: str, target: str, requests: int, concurrency: int, kills: int) -> tuple[str, ...]:
+    if slug not in patterns_with_chaos():
+        raise PlayError(
+            f"The pattern '{slug}' has no chaos traffic yet.",
+            "Chaos runs exist for: " + ", ".join(patterns_with_chaos()),
+        )
+    targets = TARGETS.get(target)
+    if targets is None:
+        raise PlayError(f"Unknown --target '{target}'.", "Use service, server or both.")
+    if requests < 1 or concurrency < 1 or kills < 0:
+        raise PlayError("--requests and --concurrency must be ≥ 1, --kills ≥ 0.")
+    return targets
 
 
 def run_chaos(
@@ -47,101 +63,108 @@ def run_chaos(
     status,
 ) -> dict[str, Any]:
     pattern = get_pattern(slug)
-    if slug not in patterns_with_chaos():
-        raise PlayError(
-            f"The pattern '{slug}' has no chaos traffic yet.",
-            "Chaos runs exist for: " + ", ".join(patterns_with_chaos()),
-        )
-    targets = {"both": ("service", "server"), "service": ("service",), "server": ("server",)}.get(target)
-    if targets is None:
-        raise PlayError(f"Unknown --target '{target}'.", "Use service, server or both.")
-    if requests < 1 or concurrency < 1 or kills < 0:
-        raise PlayError("--requests and --concurrency must be ≥ 1, --kills ≥ 0.")
+    targets = _checked_options(slug, target, requests, concurrency, kills)
+    chaos = pattern_chaos(slug)
+    assert chaos is not None
     spec = load_spec(scenarios_dir() / f"{slug}.chaos.toml")
-    downtime = random.Random(seed + 1)
+    plan = ChaosPlan.make(
+        chaos, keys=spec.keys, requests=requests, kills=kills, seed=seed, targets=targets, idempotent=idempotent
+    )
     with Sandbox(pattern, SandboxOptions(time_scale=time_scale, supervise=True), status=status) as sb:
+        driver = ChaosDriver(plan, SandboxParts(sb), concurrency=concurrency, note=note)
 
-        async def kill(part: str) -> float:
-            await asyncio.to_thread(sb.kill_service if part == "service" else sb.kill_server)
-            await asyncio.sleep(downtime.uniform(0.2, 0.8))
-            return await asyncio.to_thread(sb.restart_service if part == "service" else sb.restart_server)
+        async def play() -> list[InvariantResult]:
+            await driver.run()
+            evidence, stuck = await driver.collect(spec, pattern.services)
+            idle = Verdict("idle" if not stuck else "some still running after 60 s", stuck)
+            return [
+                *check_invariants(chaos, spec, evidence),
+                judged("every invocation completed after the chaos", idle),
+            ]
 
-        publisher = None
-
-        async def publish(topic: str, line: str) -> int:
-            # One producer for the whole run (a new one per record would cost ~0.1 s each).
-            nonlocal publisher
-            from restate_play.sandbox.kafka_client import Publisher, parse_line
-
-            if publisher is None:
-                kafka = next(c for c in sb.components if c.name == "kafka")
-                publisher = Publisher(kafka.bootstrap)
-            (record,) = await asyncio.to_thread(publisher.publish, topic, [parse_line(line, where="record")])
-            return record.offset
-
-        async def main() -> tuple[list, ChaosStats, list[Check], bool]:
-            outcomes, stats = await drive(
-                slug,
-                spec,
-                sb.ingress_url,
-                kill,
-                publish=publish,
-                requests=requests,
-                concurrency=concurrency,
-                kills=kills,
-                seed=seed,
-                targets=targets,
-                idempotent=idempotent,
-                note=note,
-            )
-            sql = Introspection(sb.admin_url)
-            try:
-                records = sum(1 for o in outcomes if o.request.topic)
-                if records:  # the HTTP requests beside them (event-enrichment) are invocations too
-                    records += sum(1 for o in outcomes if not o.request.topic and o.status == 200)
-                idle = await wait_idle(sql, pattern.services, settle=spec.settle, at_least=records)
-                evidence = Evidence(outcomes, ledger.read(sb.ledger_path), sql, pattern.services)
-                checks = await check_invariants(slug, spec, evidence)
-                checks.append(
-                    Check(
-                        0,
-                        "every invocation completed after the chaos",
-                        idle,
-                        "idle" if idle else "some still running after 60 s",
-                    )
-                )
-            finally:
-                await sql.aclose()
-            return outcomes, stats, checks, idle
-
-        outcomes, stats, checks, _ = asyncio.run(main())
+        results = asyncio.run(play())
         repeats = at_least_once(ledger.read(sb.ledger_path))
         sandbox = sb.describe()
+    return _report(slug, spec.title, seed, idempotent, driver.stats, results, repeats, sandbox)
+
+
+def _report(
+    slug: str,
+    title: str,
+    seed: int,
+    idempotent: bool,
+    stats: ChaosStats,
+    results: list[InvariantResult],
+    repeats: list[tuple[str, dict[str, Any], int]],
+    sandbox: dict[str, Any],
+) -> dict[str, Any]:
+    reached = [k for k in stats.kills if k.at_request is not None]
     return {
         "pattern": slug,
-        "title": spec.title,
+        "title": title,
         "seed": seed,
         "idempotency_keys": idempotent,
-        "passed": all(c.passed for c in checks),
-        "invariants": [c.to_dict() for c in checks],
+        "passed": all(r.check.passed for r in results),
+        "invariants": [r.to_dict() for r in results],
         "requests": stats.requests,
         "completed": stats.completed,
         "client_retries": stats.client_retries,
         "duration": round(stats.duration, 3),
         "throughput": round(stats.throughput, 2),
-        "kills": stats.kills,
+        "kills": [k.to_dict() for k in reached],  # the kills attempted, each with `landed` and its proof
+        "kills_planned": len(stats.kills),
+        "kills_landed": stats.landed,
+        "kills_not_reached": [k.to_dict() for k in stats.kills if k.at_request is None],
         "at_least_once": [{"action": a, "args": args, "runs": n} for a, args, n in repeats],
         "sandbox": sandbox,
     }
 
 
-def print_chaos(report: dict[str, Any], out: Console) -> None:
+def kills_summary(report: dict[str, Any]) -> str:
+    """'5 kills planned, 5 landed (requests in flight at each: 12, 14, 9, 16, 11)'."""
+    landed = [k for k in report["kills"] if k["landed"]]
+    text = f"{report['kills_planned']} kills planned, {report['kills_landed']} landed"
+    if landed:
+        text += f" (requests in flight at each: {', '.join(str(k['in_flight']) for k in landed)})"
+    return text
+
+
+def _kills_table(report: dict[str, Any]) -> Table:
     kills = Table(title="Kills", title_justify="left", show_edge=False, pad_edge=False)
-    for col in ("#", "target", "at (s)", "after answers", "restart took (s)"):
+    for col in ("#", "target", "at (s)", "request", "in flight", "after answers", "restart took (s)", "landed"):
         kills.add_column(col)
     for i, k in enumerate(report["kills"], 1):
-        kills.add_row(str(i), k["target"], f"{k['at']:.2f}", str(k["after_requests"]), f"{k['restart_took']:.2f}")
-    out.print(kills)
+        kills.add_row(
+            str(i),
+            k["target"],
+            f"{k['at']:.2f}",
+            f"#{k['at_request']}",
+            str(k["in_flight"]),
+            str(k["after_requests"]),
+            f"{k['restart_took']:.2f}",
+            "✔" if k["landed"] else "✘",
+        )
+    return kills
+
+
+def _print_explanations(report: dict[str, Any], out: Console) -> None:
+    for inv in report["invariants"]:
+        if inv["passed"] or not inv.get("explanation"):
+            continue
+        out.print(Text(f"✘ {inv['description']}: {inv['detail']}", style="bold red"))
+        for sentence in inv["explanation"][:SHOWN]:
+            out.print(Text(f"  · {sentence}", style="red"))
+        if inv["anomalies"] > SHOWN:
+            out.print(Text(f"  … and {inv['anomalies'] - SHOWN} more (--json lists up to 20)", style="red"))
+
+
+def print_chaos(report: dict[str, Any], out: Console) -> None:
+    out.print(_kills_table(report))
+    landed_all = report["kills_landed"] == report["kills_planned"]
+    out.print(Text(kills_summary(report) + ".", style="green" if landed_all else "yellow"))
+    for k in report["kills"] + report["kills_not_reached"]:
+        if not k["landed"]:
+            out.print(Text(f"  ✘ {k['summary']}", style="yellow"))
     if report["at_least_once"]:
         out.print(
             Text(
@@ -156,11 +179,13 @@ def print_chaos(report: dict[str, Any], out: Console) -> None:
         out.print(Text("No external action ran twice for one invocation.", style="green"))
     checks = [Check(c["step"], c["description"], c["passed"], c["detail"]) for c in report["invariants"]]
     out.print(checks_table(checks, title="Invariants"))
+    _print_explanations(report, out)
     keys = "with idempotency keys" if report["idempotency_keys"] else "WITHOUT idempotency keys"
     verdict = "HELD" if report["passed"] else "VIOLATED"
     out.print(
         Text(
-            f"{verdict}: {report['pattern']} · {report['requests']} requests {keys} · {len(report['kills'])} kills · "
+            f"{verdict}: {report['pattern']} · {report['requests']} requests {keys} · "
+            f"{len(report['kills'])} kills ({report['kills_landed']} of {report['kills_planned']} planned landed) · "
             f"seed {report['seed']} · {report['completed']} answered in {report['duration']:.1f} s "
             f"({report['throughput']:.1f} req/s) · {report['client_retries']} client retries",
             style="bold green" if report["passed"] else "bold red",
