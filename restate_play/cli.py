@@ -552,25 +552,6 @@ def server_status(as_json: JsonOpt = False) -> None:
     status(as_json)
 
 
-def _as_ctrl_c(_signum, frame) -> None:
-    """SIGTERM and SIGHUP are handled as Ctrl-C is at that moment.
-
-    Inside `asyncio.run`, the SIGINT handler is asyncio's: it cancels the main task, so the run
-    unwinds at an await (every `finally`, every `async with` of httpx and anyio runs as written)
-    and `asyncio.run` then raises KeyboardInterrupt. A KeyboardInterrupt raised straight from a
-    signal handler lands between any two bytecodes instead, e.g. inside anyio's cancel-scope exit,
-    and once broke the run's clean-up ("Attempted to exit a cancel scope…", exit 1 instead of 130).
-    Outside asyncio it is Python's default handler, which raises KeyboardInterrupt.
-    """
-    handler = signal.getsignal(signal.SIGINT)
-    if callable(handler):
-        handler(signal.SIGINT, frame)
-    else:
-        raise KeyboardInterrupt
-
-
-def main() -> None:
-    # SIGTERM unwinds like Ctrl-C, so every `with Sandbox(...)` stops its children and frees ports.
 scenario_app = typer.Typer(
     help="The scenario format: its JSON Schema, a validator, and the actions with their fields (no sandbox).",
     no_args_is_help=True,
@@ -627,6 +608,25 @@ def scenario_reference() -> None:
     print_reference()
 
 
+def _as_ctrl_c(_signum, frame) -> None:
+    """SIGTERM and SIGHUP are handled as Ctrl-C is at that moment.
+
+    Inside `asyncio.run`, the SIGINT handler is asyncio's: it cancels the main task, so the run
+    unwinds at an await (every `finally`, every `async with` of httpx and anyio runs as written)
+    and `asyncio.run` then raises KeyboardInterrupt. A KeyboardInterrupt raised straight from a
+    signal handler lands between any two bytecodes instead, e.g. inside anyio's cancel-scope exit,
+    and once broke the run's clean-up ("Attempted to exit a cancel scope…", exit 1 instead of 130).
+    Outside asyncio it is Python's default handler, which raises KeyboardInterrupt.
+    """
+    handler = signal.getsignal(signal.SIGINT)
+    if callable(handler):
+        handler(signal.SIGINT, frame)
+    else:
+        raise KeyboardInterrupt
+
+
+def main() -> None:
+    # SIGTERM unwinds like Ctrl-C, so every `with Sandbox(...)` stops its children and frees ports.
     # SIGINT is re-armed: a shell that starts us in the background sets it to "ignore", and then
     # neither Ctrl-C nor `kill -INT` would stop the sandbox.
     signal.signal(signal.SIGINT, signal.default_int_handler)
