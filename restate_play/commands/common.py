@@ -128,8 +128,8 @@ def pick_serve(
     Several and no choice is an error that lists them and says which flag picks one."""
     if admin_url:
         serves = running_serves()
-        if _is_name(admin_url):
-            match = [s for s in serves if s.name == admin_url]
+        if _is_name(admin_url):  # a name, or a bare admin port
+            match = [s for s in serves if admin_url in (s.name, str(s.record.ports.get("admin") if s.record else ""))]
         else:
             port = urlsplit(normalize_url(admin_url)).port
             match = [s for s in serves if s.record and s.record.ports.get("admin") == port]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import sys
 
-from restate_play.commands.common import print_json
 from restate_play.sandbox import registry
 from restate_play.sandbox.registry import Record
 
@@ -47,6 +46,8 @@ def table(records: list[Record]) -> str:
 def show_running(as_json: bool) -> None:
     records = registry.records()
     if as_json:
+        from restate_play.commands.common import print_json  # rich, only for --json
+
         print_json([r.to_dict() for r in records])
         return
     if not records:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import signal
 import subprocess
 import sys
@@ -127,8 +128,8 @@ def test_a_run_in_progress_is_listed_and_its_record_removed(isolated_state):
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(30) == 130
     finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait(10)
+        if proc.poll() is None:  # the test failed midway: stop the run and its sandbox all the same
+            os.killpg(proc.pid, signal.SIGTERM)
+            proc.wait(30)
     assert json.loads(cli("ps", "--json", env=env, check=True).stdout) == []
     assert not list((isolated_state / "restate-play" / "runs").glob("*.json"))

@@ -113,6 +113,7 @@ def test_the_only_serve_is_picked_and_several_need_a_choice(isolated_state):
             assert pick_serve("http://127.0.0.1:29070").pattern == "stateful-actors"
             assert pick_serve("localhost:9070").pattern == "sagas"
             assert pick_serve("stateful-actors").admin_url == "http://127.0.0.1:29070"
+            assert pick_serve("29070").name == "stateful-actors" and resolve_admin_url("29070").endswith(":29070")
             with pytest.raises(PlayError, match="No running `restate-play serve` has .*'127.0.0.1:1'"):
                 pick_serve("127.0.0.1:1")
             with pytest.raises(PlayError, match="'nosuch'"):
