@@ -16,12 +16,14 @@ stay alive meanwhile: awaiters, completer and service may come and go.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import httpx
 import restate
-from restate import Context, ObjectContext, TerminalError
+from restate import Context, ObjectContext
 from restate.serde import JsonSerde
+
+from restate_play.patterns.bodies import Body, JsonBody, bad_request_is_400
 
 COMPLETION = "value"  # {"value": …} or {"error": "…"}, set once
 LISTENERS = "listeners"  # awakeable ids of the callers waiting for the completion
@@ -78,44 +80,54 @@ async def _complete(ctx: ObjectContext, completion: dict) -> dict:
 
 # --- the HTTP face: `{"request": {"promiseName": …}}` in, the completion out --------------------
 
-durable_promise_server = restate.Service("durablePromiseServer")
+
+class PromiseRequest(Body):
+    promise_name: str
 
 
-@durable_promise_server.handler()
-async def resolve(ctx: Context, body: dict) -> dict:
-    name, request = _request(body)
-    return await ctx.object_call(resolve_promise, key=name, arg=request.get("value"))
+class ResolveRequest(PromiseRequest):
+    value: Any = None
 
 
-@durable_promise_server.handler()
-async def reject(ctx: Context, body: dict) -> dict:
-    name, request = _request(body)
-    message = request.get("errorMessage")
-    if not isinstance(message, str):
-        raise TerminalError("'errorMessage' is undefined", status_code=400)
-    return await ctx.object_call(reject_promise, key=name, arg=message)
+class RejectRequest(PromiseRequest):
+    error_message: str
 
 
-@durable_promise_server.handler(output_serde=_NullableJson())
-async def peek(ctx: Context, body: dict) -> dict | None:
-    name, _ = _request(body)
-    return await ctx.object_call(peek_promise, key=name, arg=None)
+R = TypeVar("R", bound=PromiseRequest)
 
 
-@durable_promise_server.handler("await")
-async def await_(ctx: Context, body: dict) -> dict:
-    name, _ = _request(body)
+class Call(Body, Generic[R]):
+    """The document's envelope around every request: `{"request": {...}}`."""
+
+    request: R
+
+
+# A request of the wrong shape fails at once with a 400 naming the field, instead of being retried.
+durable_promise_server = restate.Service("durablePromiseServer", invocation_context_managers=[bad_request_is_400])
+
+
+@durable_promise_server.handler(input_serde=JsonBody(Call[ResolveRequest]))
+async def resolve(ctx: Context, body: Call[ResolveRequest]) -> dict:
+    request = body.request
+    return await ctx.object_call(resolve_promise, key=request.promise_name, arg=request.value)
+
+
+@durable_promise_server.handler(input_serde=JsonBody(Call[RejectRequest]))
+async def reject(ctx: Context, body: Call[RejectRequest]) -> dict:
+    request = body.request
+    return await ctx.object_call(reject_promise, key=request.promise_name, arg=request.error_message)
+
+
+@durable_promise_server.handler(input_serde=JsonBody(Call[PromiseRequest]), output_serde=_NullableJson())
+async def peek(ctx: Context, body: Call[PromiseRequest]) -> dict | None:
+    return await ctx.object_call(peek_promise, key=body.request.promise_name, arg=None)
+
+
+@durable_promise_server.handler("await", input_serde=JsonBody(Call[PromiseRequest]))
+async def await_(ctx: Context, body: Call[PromiseRequest]) -> dict:
     awakeable_id, completion = ctx.awakeable(type_hint=dict)
-    await ctx.object_call(await_promise, key=name, arg=awakeable_id)
+    await ctx.object_call(await_promise, key=body.request.promise_name, arg=awakeable_id)
     return await completion  # suspends until the promise is completed, however long that takes
-
-
-def _request(body: dict | None) -> tuple[str, dict]:
-    request = (body or {}).get("request") or {}
-    name = request.get("promiseName")
-    if not isinstance(name, str):
-        raise TerminalError("'promiseName' is undefined", status_code=400)
-    return name, request
 
 
 services = [durable_promise_server, durable_promise_object]

@@ -11,11 +11,12 @@ The queue is one object key, so its handlers run one at a time and the count is 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from typing import TypeVar
 
 import restate
 from restate import Context, ObjectContext, TerminalError
 
+from restate_play.patterns.bodies import Body, JsonBody, bad_request_is_400
 from restate_play.world import compute
 
 T = TypeVar("T")
@@ -89,13 +90,21 @@ async def run_queued(ctx: Context, queue_name: str, priority: int, operation: Ca
 
 # --- the service the queue protects --------------------------------------------------------------
 
-my_service = restate.Service("myService")
+
+class ExpensiveRequest(Body):
+    left: int
+    right: int
+    priority: int = 1  # lower goes first
+
+
+# A request of the wrong shape fails at once with a 400 naming the field, instead of being retried.
+my_service = restate.Service("myService", invocation_context_managers=[bad_request_is_400])
 QUEUE_NAME = "myService/expensiveMethod"
 
 
-@my_service.handler("expensiveMethod")
-async def expensive_method(ctx: Context, params: dict[str, Any]) -> int:
-    left, right, priority = params["left"], params["right"], params.get("priority", 1)
+@my_service.handler("expensiveMethod", input_serde=JsonBody(ExpensiveRequest))
+async def expensive_method(ctx: Context, params: ExpensiveRequest) -> int:
+    left, right, priority = params.left, params.right, params.priority
 
     async def operation() -> int:
         return await ctx.run_typed(

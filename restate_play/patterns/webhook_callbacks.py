@@ -9,24 +9,24 @@ set up to send the event id as `idempotency-key`, and Restate processes each eve
 from __future__ import annotations
 
 import os
-from typing import TypedDict
 
 import restate
 from restate import Context, ObjectContext
 
+from restate_play.patterns.bodies import Body, JsonBody, bad_request_is_400
 from restate_play.world import mail, payment_webhooks
 
 
-class StripeObject(TypedDict):
+class StripeObject(Body):
     id: str  # the invoice id
     customer: str
 
 
-class StripeData(TypedDict):
+class StripeData(Body):
     object: StripeObject
 
 
-class StripeEvent(TypedDict):
+class StripeEvent(Body):
     id: str  # the event id
     type: str
     created: int
@@ -36,41 +36,42 @@ class StripeEvent(TypedDict):
 # --- the payment tracker, one object per invoice ----------------------------------------------
 # (The document leaves it a stub; the Scheduling Tasks pattern has a full one.)
 
-payment_tracker = restate.VirtualObject("PaymentTracker")
+# A request of the wrong shape fails at once with a 400 naming the field, instead of being retried.
+payment_tracker = restate.VirtualObject("PaymentTracker", invocation_context_managers=[bad_request_is_400])
 
 
-@payment_tracker.handler("onPaymentFailed")
+@payment_tracker.handler("onPaymentFailed", input_serde=JsonBody(StripeEvent))
 async def on_payment_failed(ctx: ObjectContext, event: StripeEvent) -> None:
-    invoice = event["data"]["object"]
+    invoice = event.data.object
     failures = (await ctx.get("failures", type_hint=int) or 0) + 1
     ctx.set("failures", failures)
     ctx.set("status", "payment failed")
     await ctx.run_typed(
         "Email reminder",
         mail.send_email,
-        to=invoice["customer"],
-        subject=f"Payment for invoice {invoice['id']} failed",
-        invoice=invoice["id"],
+        to=invoice.customer,
+        subject=f"Payment for invoice {invoice.id} failed",
+        invoice=invoice.id,
     )
 
 
-@payment_tracker.handler("onPaymentSuccess")
+@payment_tracker.handler("onPaymentSuccess", input_serde=JsonBody(StripeEvent))
 async def on_payment_success(ctx: ObjectContext, event: StripeEvent) -> None:
     ctx.set("status", "paid")
 
 
 # --- the webhook endpoint ------------------------------------------------------------------------
 
-webhook_callback_router = restate.Service("WebhookCallbackRouter")
+webhook_callback_router = restate.Service("WebhookCallbackRouter", invocation_context_managers=[bad_request_is_400])
 
 
-@webhook_callback_router.handler("onStripeEvent")
+@webhook_callback_router.handler("onStripeEvent", input_serde=JsonBody(StripeEvent))
 async def on_stripe_event(ctx: Context, event: StripeEvent) -> None:
     # Nothing webhook-specific: route the event to the invoice's tracker and acknowledge at once.
-    invoice_id = event["data"]["object"]["id"]
-    if event["type"] == "invoice.payment_failed":
+    invoice_id = event.data.object.id
+    if event.type == "invoice.payment_failed":
         ctx.object_send(on_payment_failed, invoice_id, event)
-    elif event["type"] == "invoice.payment_succeeded":
+    elif event.type == "invoice.payment_succeeded":
         ctx.object_send(on_payment_success, invoice_id, event)
 
 
