@@ -327,9 +327,13 @@ class ScenarioRunner:
     async def what_is_it_doing(self, lab: Labelled) -> str:
         """In words: the state of the invocation behind a request whose wait ran out."""
         inv_id = lab.invocation_id or await self._claim(lab, wait=2.0)
+        return await self.describe_invocation(inv_id)
+
+    async def describe_invocation(self, inv_id: str | None) -> str:
         inv = await self.sql.invocation(inv_id) if inv_id else None
-        journal = await self.sql.journal(inv.id) if inv else []
-        return stuck.describe(inv, journal)
+        if inv is None:
+            return stuck.describe(None)
+        return stuck.describe(inv, await self.sql.journal(inv.id), await self.sql.journal_events(inv.id))
 
     # -- crashes ---------------------------------------------------------------------------------
     async def crash(self, step: Crash) -> None:
@@ -390,8 +394,7 @@ class ScenarioRunner:
                 names = ", ".join(dict.fromkeys(f"'{e.name or e.type}'" for e in entries)) or "none"
                 return False, f"it ended ({inv.status}) without it; its journal's steps: {names}"
             await asyncio.sleep(0.02)
-        inv = await self.sql.invocation(inv_id)
-        return False, f"not seen within {timeout:g} s: " + stuck.describe(inv, await self.sql.journal(inv_id))
+        return False, f"not seen within {timeout:g} s: " + await self.describe_invocation(inv_id)
 
     # -- waiting ---------------------------------------------------------------------------------
     async def wait_for(self, step: Action, label: str) -> None:
@@ -426,7 +429,7 @@ class ScenarioRunner:
                 self.ingress.attach(inv_id, announce=lambda curl: self.reporter.request(req, curl)), timeout=bound
             )
         except TimeoutError:
-            words = stuck.describe(await self.sql.invocation(inv_id), await self.sql.journal(inv_id))
+            words = await self.describe_invocation(inv_id)
             self.record(step, Verdict(f"attach {step.attach} answers within {bound:g} s", False, words))
             return
         self.reporter.response(req, resp)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from restate_play.restate.records import Invocation, JournalEntry
+from restate_play.restate.records import Invocation, JournalEntry, JournalEvent
 
 WAITS_ON = {
     "Sleep": "a timer",
@@ -41,11 +41,30 @@ def _waiting_on(entry: JournalEntry) -> str:
     return f"{what}{named}{extra} (journal entry {entry.index})"
 
 
-def describe(inv: Invocation | None, journal: list[JournalEntry] | None = None) -> str:
+def _failures(inv: Invocation, events: list[JournalEvent]) -> tuple[int, str | None]:
+    """(attempts that failed, the last error): a paused invocation's row no longer holds them, its events do."""
+    failed = [e for e in events if e.type == "TransientError"]
+    attempts = inv.retry_count or sum(int(e.detail.get("count") or 1) for e in failed)
+    if inv.last_failure or not failed:
+        return attempts, inv.last_failure
+    last = failed[-1].detail
+    code = f"[{last['error_code']}] " if last.get("error_code") else ""
+    return attempts, code + str(last.get("error_message") or "")
+
+
+def _entry(entry: JournalEntry) -> str:
+    target = (entry.detail or {}).get("target")
+    return (entry.name or entry.type) + (f" {target}" if target else "")
+
+
+def describe(
+    inv: Invocation | None, journal: list[JournalEntry] | None = None, events: list[JournalEvent] | None = None
+) -> str:
     """One or two sentences a person can act on."""
     if inv is None:
         return "Restate shows no invocation for it (the request may not have reached the ingress)."
     journal = journal or []
+    attempts, last_failure = _failures(inv, events or [])
     head = f"{inv.id} is {inv.status}"
     if inv.status == "backing-off":
         when = f"; next retry at {inv.next_retry_at}" if inv.next_retry_at else ""
@@ -53,17 +72,21 @@ def describe(inv: Invocation | None, journal: list[JournalEntry] | None = None) 
             f"{head}: Restate is retrying it, attempt {inv.retry_count} failed with {_error(inv.last_failure)}{when}."
         )
     if inv.status == "paused":
+        # Restate keeps one event per distinct error: their counts can be lower than the attempts made.
+        after = f"after {attempts} failed attempts" if attempts > 1 else "once its retry policy ran out"
         return (
-            f"{head}: Restate paused it after {inv.retry_count} attempts; last error {_error(inv.last_failure)}. "
+            f"{head}: Restate paused it {after} (max-attempts in restate.toml); last error {_error(last_failure)}. "
             f"Fix the handler, then `restate-play invocations resume {inv.id}`."
         )
     if inv.status in ("suspended", "running"):
         entry = open_command(journal)
-        retried = f" (after {inv.retry_count} failed attempts)" if inv.retry_count else ""
+        retried = f" (after {attempts} failed attempts)" if attempts else ""
         if entry is not None:
             return f"{head}{retried}, waiting on {_waiting_on(entry)}."
         last = next((e for e in reversed(journal) if e.kind == "Command"), None)
-        seen = f"; its last journal entry is '{last.name or last.type}'" if last else ""
+        seen = f"; its last journal entry is '{_entry(last)}'" if last else ""
+        if inv.status == "suspended":  # nothing in the journal is open: a callback only the outside can give
+            return f"{head}{retried}, waiting on an awakeable or a signal from outside{seen}."
         return f"{head}{retried}{seen}."
     if inv.status == "inboxed":
         return f"{head}: queued behind another invocation of key '{inv.key}' (one at a time per key)."

@@ -21,8 +21,20 @@ def test_backing_off_names_the_attempt_and_the_error_without_the_traceback():
 
 def test_paused_says_how_many_attempts_and_how_to_resume():
     words = describe(inv("paused", retry_count=3, last_failure="[500] boom"))
-    assert "paused it after 3 attempts" in words and "[500] boom" in words
+    assert "paused it after 3 failed attempts" in words and "[500] boom" in words
     assert "restate-play invocations resume inv_1abc" in words
+
+
+def test_paused_reads_attempts_and_error_from_the_events_when_the_row_has_none():
+    from restate_play.restate.records import JournalEvent
+
+    events = [
+        JournalEvent(i, "TransientError", None, {"error_code": 500, "error_message": f"boom {i}"}) for i in (1, 2, 3)
+    ]
+    words = describe(inv("paused"), [], events)
+    assert "paused it after 3 failed attempts" in words and "last error [500] boom 3" in words
+    once = describe(inv("paused"), [], events[:1])
+    assert "paused it once its retry policy ran out (max-attempts in restate.toml)" in once
 
 
 def test_suspended_names_what_it_waits_on():
@@ -47,3 +59,8 @@ def test_other_states_in_words():
     assert "no invocation" in describe(None)
     running = [JournalEntry(0, "Command", "Input"), JournalEntry(1, "Command", "Run", "Book car", completed=True)]
     assert describe(inv("running"), running) == "inv_1abc is running; its last journal entry is 'Book car'."
+    called = [JournalEntry(1, "Command", "Call", completed=True, detail={"target": "durablePromise/p/await"})]
+    assert describe(inv("suspended"), called) == (
+        "inv_1abc is suspended, waiting on an awakeable or a signal from outside; "
+        "its last journal entry is 'Call durablePromise/p/await'."
+    )
