@@ -25,26 +25,46 @@ from typing import Any
 import restate
 from restate import Context, ObjectContext, ObjectSharedContext, TerminalError
 
+from restate_play.patterns.bodies import Body, JsonBody, bad_request_is_400
 from restate_play.world import database as db
 from restate_play.world.timing import scaled
 
 NOT_FOUND = "(row not found)"
 
+
+class User(Body):
+    user_id: str
+    name: str
+    address: str
+    credits: int
+
+
+class NameUpdate(Body):
+    user_id: str
+    new_name: str
+
+
+class CreditsUpdate(Body):
+    user_id: str
+    add_credits: int
+
+
 # ---------------------------------------------------------------------------------------------
 # simple: the database accessed the way any other microservice would, without Restate's help.
 # ---------------------------------------------------------------------------------------------
 
-simple = restate.Service("simple")
+# A request of the wrong shape fails at once with a 400 naming the field, instead of being retried.
+simple = restate.Service("simple", invocation_context_managers=[bad_request_is_400])
 
 
-@simple.handler()
+@simple.handler(input_serde=JsonBody(str))
 async def read(ctx: Context, userid: str) -> Any:
     """A plain read, exactly as from a service without Restate."""
     rows = await db.query("SELECT * FROM users WHERE userid = %(userid)s", {"userid": userid})
     return rows[0] if rows else NOT_FOUND
 
 
-@simple.handler("durableRead")
+@simple.handler("durableRead", input_serde=JsonBody(str))
 async def durable_read(ctx: Context, userid: str) -> Any:
     """A read whose result goes into the journal.
 
@@ -65,20 +85,20 @@ async def durable_read(ctx: Context, userid: str) -> Any:
     return credits
 
 
-@simple.handler()
-async def insert(ctx: Context, row: dict) -> bool:
+@simple.handler(input_serde=JsonBody(User))
+async def insert(ctx: Context, row: User) -> bool:
     """An insert made safe against retries by the primary key alone: a second insert does nothing."""
     inserted = await db.execute(
         """INSERT INTO users (userid, name, address, credits, version)
            VALUES (%(userid)s, %(name)s, %(address)s, %(credits)s, 0)
            ON CONFLICT (userid) DO NOTHING""",
-        {"userid": row["userId"], "name": row["name"], "address": row["address"], "credits": row["credits"]},
+        {"userid": row.user_id, "name": row.name, "address": row.address, "credits": row.credits},
     )
     return inserted == 1
 
 
-@simple.handler("update")
-async def simple_update(ctx: Context, update: dict) -> bool:
+@simple.handler("update", input_serde=JsonBody(NameUpdate))
+async def simple_update(ctx: Context, update: NameUpdate) -> bool:
     """An update with no effort at exactly-once: it relies on the update itself being harmless to repeat.
 
     Setting a name twice leaves the same name, so a retry does no harm. Concurrent updates of the
@@ -88,7 +108,7 @@ async def simple_update(ctx: Context, update: dict) -> bool:
     """
     changed = await db.execute(
         "UPDATE users SET name = %(newName)s WHERE userid = %(userid)s",
-        {"userid": update["userId"], "newName": update["newName"]},
+        {"userid": update.user_id, "newName": update.new_name},
     )
     return changed == 1
 
@@ -102,10 +122,10 @@ async def simple_update(ctx: Context, update: dict) -> bool:
 # optimistic concurrency on a hot key. And it makes a version check enough for exactly-once.
 # ---------------------------------------------------------------------------------------------
 
-keyed = restate.VirtualObject("keyed")
+keyed = restate.VirtualObject("keyed", invocation_context_managers=[bad_request_is_400])
 
 
-@keyed.handler("update")
+@keyed.handler("update", input_serde=JsonBody(int))
 async def keyed_update(ctx: ObjectContext, credits: int) -> None:
     """Adds credits, without protection against running twice.
 
@@ -119,7 +139,7 @@ async def keyed_update(ctx: ObjectContext, credits: int) -> None:
     )
 
 
-@keyed.handler("updateConditional")
+@keyed.handler("updateConditional", input_serde=JsonBody(int))
 async def update_conditional(ctx: ObjectContext, add_credits: int) -> None:
     """Adds credits exactly once, using the row's version (a "semantic lock").
 
@@ -158,12 +178,12 @@ async def keyed_read(ctx: ObjectSharedContext) -> Any:
 # idempotency: a table of idempotency tokens, written in the same transaction as the update.
 # ---------------------------------------------------------------------------------------------
 
-idempotency = restate.Service("idempotency")
+idempotency = restate.Service("idempotency", invocation_context_managers=[bad_request_is_400])
 TOKEN_RETENTION = timedelta(days=1)
 
 
-@idempotency.handler("update")
-async def idempotent_update(ctx: Context, update: dict) -> None:
+@idempotency.handler("update", input_serde=JsonBody(CreditsUpdate))
+async def idempotent_update(ctx: Context, update: CreditsUpdate) -> None:
     """Adds credits exactly once (for a day), by recording a token with the update.
 
     The token comes from Restate's deterministic random generator: every retry of this invocation
@@ -184,12 +204,12 @@ async def idempotent_update(ctx: Context, update: dict) -> None:
             return
         await tx.execute(
             "UPDATE users SET credits = credits + %(addCredits)s WHERE userid = %(userid)s",
-            {"userid": update["userId"], "addCredits": update["addCredits"]},
+            {"userid": update.user_id, "addCredits": update.add_credits},
         )
         await tx.commit()  # token and update, atomically; an error before this rolls both back
 
 
-@idempotency.handler("expireIdempotencyKey")
+@idempotency.handler("expireIdempotencyKey", input_serde=JsonBody(str))
 async def expire_idempotency_key(ctx: Context, key: str) -> None:
     """Deletes a token once it is old enough (called with a one-day delay by `update`)."""
     await db.execute("DELETE FROM user_idempotency WHERE id = %(id)s", {"id": key})
@@ -208,13 +228,13 @@ async def expire_idempotency_key(ctx: Context, key: str) -> None:
 # on a streaming (HTTP/2) connection to tell a step run now from one restored from the journal.
 # ---------------------------------------------------------------------------------------------
 
-two_phase_commit = restate.Service("twoPhaseCommit")
+two_phase_commit = restate.Service("twoPhaseCommit", invocation_context_managers=[bad_request_is_400])
 
 
-@two_phase_commit.handler("update")
-async def two_phase_update(ctx: Context, update: dict) -> None:
-    userid = update["userId"]
-    params = {"userid": userid, "addCredits": update["addCredits"]}
+@two_phase_commit.handler("update", input_serde=JsonBody(CreditsUpdate))
+async def two_phase_update(ctx: Context, update: CreditsUpdate) -> None:
+    userid = update.user_id
+    params = {"userid": userid, "addCredits": update.add_credits}
 
     async def add_credits(tx: db.Transaction) -> None:
         changed = await tx.execute(
