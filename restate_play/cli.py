@@ -94,11 +94,11 @@ def _friendly(fn):
 
 @app.command("list")
 @_friendly
-def list_patterns(as_json: JsonOpt = False) -> None:
+def list_patterns(as_json: JsonOpt = False, wide: WideOpt = False) -> None:
     """The patterns, grouped as the source documents group them."""
     from restate_play.commands.listing import show_patterns
 
-    show_patterns(as_json)
+    show_patterns(as_json, wide)
 
 
 def _print_legend(wanted: bool) -> None:

@@ -10,7 +10,7 @@ from restate_play.paths import scenarios_dir
 from restate_play.patterns.catalog import CATEGORIES, PATTERNS
 
 
-def show_patterns(as_json: bool) -> None:
+def show_patterns(as_json: bool, wide: bool = False) -> None:
     if as_json:
         print_json(
             [
@@ -30,11 +30,16 @@ def show_patterns(as_json: bool) -> None:
         )
         return
     out = stdout_console()
-    if not out.is_terminal:  # piped: one whole line per pattern, for grep and less
+    if not out.is_terminal and not wide:  # piped: one whole line per pattern, for grep and less
         for line in _plain_lines():
             print(line)
         return
-    out.print(_table(narrow=out.width < WIDE))
+    table = _table(narrow=out.width < WIDE and not wide)
+    if wide:  # every column at its natural width: the terminal wraps long lines
+        from restate_play.views.tables import natural_width
+
+        out.width = max(out.width, natural_width(out, table))
+    out.print(table)
     out.print(
         "Run one:  [bold]restate-play run <slug>[/]    Keep one up for curl:  [bold]restate-play serve <slug>[/]\n"
         "[magenta]crash[/]: restate-play crash-demo <slug>   [magenta]chaos[/]: restate-play chaos <slug>"

@@ -145,3 +145,12 @@ def test_list_piped_is_whole_lines():
     lines = listing._plain_lines()
     for p in PATTERNS:
         assert any(line.strip().startswith(p.slug) and p.summary in line for line in lines), p.slug
+
+
+def test_list_wide_puts_each_pattern_on_one_whole_line(monkeypatch):
+    console = Console(width=80, record=True, file=open("/dev/null", "w"))  # noqa: SIM115
+    monkeypatch.setattr(listing, "stdout_console", lambda: console)
+    listing.show_patterns(as_json=False, wide=True)
+    lines = console.export_text().splitlines()
+    for p in PATTERNS:
+        assert any(p.slug in line and p.summary in line for line in lines), p.slug
