@@ -12,25 +12,33 @@ created and keeps waiting for moderation, instead of creating the post again.
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
 
 import restate
 from restate import ObjectContext
 
+from restate_play.patterns.bodies import Body, JsonBody, bad_request_is_400
 from restate_play.world import social
 from restate_play.world.timing import scaled
 
 MODERATION_RETRY = timedelta(seconds=5)
 
-user_feed = restate.VirtualObject("userFeed")
+
+class SocialMediaPost(Body):
+    content: str
+    metadata: str | None = None
 
 
-@user_feed.handler("processPost")
-async def process_post(ctx: ObjectContext, post: dict[str, Any]) -> None:
+# A post of the wrong shape fails at once with a 400 naming the field: a retried one would hold up
+# every later post of its user.
+user_feed = restate.VirtualObject("userFeed", invocation_context_managers=[bad_request_is_400])
+
+
+@user_feed.handler("processPost", input_serde=JsonBody(SocialMediaPost))
+async def process_post(ctx: ObjectContext, post: SocialMediaPost) -> None:
     # The Kafka key routes the event here: one queue per user.
     user_id = ctx.key()
 
-    post_id = await ctx.run_typed("Create post", social.create_post, user_id=user_id, post=post)
+    post_id = await ctx.run_typed("Create post", social.create_post, user_id=user_id, post=post.model_dump())
 
     # Wait for content moderation with durable sleeps (the invocation suspends meanwhile). This
     # only holds up this user's next posts, not other users'.
