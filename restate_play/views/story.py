@@ -248,7 +248,7 @@ def _traffic(result: RunResult) -> str:
         dict.fromkeys(_message(i["completion_failure"]) for i in invocations if i.get("completion_failure"))
     )
     if failures:
-        said += f" ({'; '.join(failures[:2])})"
+        said += f" ({failures[0]})" if len(failures) == 1 else f" (the first: {failures[0]})"
     targets = list(dict.fromkeys(_handler(i) for i in invocations))
     of = f" of {', '.join(targets)}" if len(targets) <= 2 else f" of {len(targets)} handlers"
     ran = f"{_plural(len(invocations), 'invocation')}{of}" + (f": {said}" if invocations else "")
@@ -279,7 +279,8 @@ def _what_hit(d: dict[str, Any], inv: dict[str, Any] | None, records: _Records) 
     where = f" while {who} ran" if who else ""
     if who and d.get("after_entry"):
         where = f" right after {who} journaled '{d['after_entry']}'"
-    back = f"restarted {restarted - d['at']:.1f} s later" if restarted else "not restarted"
+    # '9.8s', no space: a wrapped line never leaves the unit alone at the start of the next
+    back = f"restarted {restarted - d['at']:.1f}s later" if restarted else "not restarted"
     return f"The {d['target']} was killed (SIGKILL){where}, and {back}."
 
 

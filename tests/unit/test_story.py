@@ -108,7 +108,7 @@ def test_a_crash_is_told_with_its_restart_retries_and_what_did_not_run_again():
     assert 3 <= len(lines) <= 5, lines
     assert lines[0] == "1 request started 1 invocation of BookingWorkflow/run: 1 succeeded."
     assert lines[1] == (
-        "The service was killed (SIGKILL) right after 'trip' journaled 'Book car', and restarted 0.4 s later."
+        "The service was killed (SIGKILL) right after 'trip' journaled 'Book car', and restarted 0.4s later."
     )
     # The two failed attempts of the crash, not the car API's own failure before it.
     assert lines[2].startswith("Restate retried 'trip' twice while the service was down, then the restarted service")
@@ -298,14 +298,14 @@ def test_a_kill_that_names_no_invocation_tells_those_in_flight():
     result.invocations[0].update(created_at=iso(T0), completed_at=iso(T0 + 1.6))
     lines = story_lines(result)
     # The only invocation under way at the kill is the one it hit: told in full.
-    assert lines[1] == "The service was killed (SIGKILL) while BookingWorkflow/run ran, and restarted 0.4 s later."
+    assert lines[1] == "The service was killed (SIGKILL) while BookingWorkflow/run ran, and restarted 0.4s later."
     assert lines[2].startswith("Restate retried BookingWorkflow/run twice while the service was down")
     assert lines[3].startswith("'Book flight' and 'Book car' were journaled before the crash and did not run again")
     second = {**result.invocations[0], "id": "inv_1second", "events": [transient(T0 + 0.6, "refused")]}
     done_before = {**result.invocations[0], "id": "inv_1early", "completed_at": iso(T0 + 0.2), "events": []}
     result.invocations += [second, done_before]
     lines = story_lines(result)
-    assert lines[1] == "The service was killed (SIGKILL), and restarted 0.4 s later."
+    assert lines[1] == "The service was killed (SIGKILL), and restarted 0.4s later."
     assert lines[2] == (
         "2 invocations were in flight (BookingWorkflow/run, BookingWorkflow/run); Restate retried them 3 times "
         "while the service was down, and in the end both succeeded."
@@ -313,3 +313,12 @@ def test_a_kill_that_names_no_invocation_tells_those_in_flight():
 
     result.invocations = [done_before]
     assert story_lines(result)[2] == "No invocation was under way when the service went down."
+
+
+def test_several_failure_messages_show_only_the_first():
+    result = RunResult("p", "p", "t")
+    failed = invocation("inv_1a", [], completion_result="failure", completion_failure="[500] Payment declined")
+    result.invocations = [failed, {**failed, "id": "inv_1b", "completion_failure": "[500] Card expired"}]
+    assert story_lines(result)[0] == (
+        "No requests started 2 invocations of BookingWorkflow/run: 2 failed (the first: [500] Payment declined)."
+    )
