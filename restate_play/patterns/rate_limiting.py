@@ -20,11 +20,24 @@ from typing import Any
 import restate
 from restate import Context, ObjectContext, ObjectSharedContext, TerminalError
 
+from restate_play.patterns.bodies import Body, JsonBody, bad_request_is_400
 from restate_play.world import expensive_api
 
 STATE = "state"
 
-limiter = restate.VirtualObject("limiter")
+
+class ReserveRequest(Body):
+    n: int = 1
+    wait_limit_millis: float | None = None  # none: wait as long as it takes
+
+
+class SetRateRequest(Body):
+    new_limit: int | float | None = None  # events per second
+    new_burst: int | None = None
+
+
+# A request of the wrong shape fails at once with a 400 naming the field, instead of being retried.
+limiter = restate.VirtualObject("limiter", invocation_context_managers=[bad_request_is_400])
 
 
 @limiter.handler(kind="shared")
@@ -37,12 +50,12 @@ async def tokens(ctx: ObjectSharedContext) -> float:
     return advance(await _bucket(ctx), await _now_millis(ctx))
 
 
-@limiter.handler()
-async def reserve(ctx: ObjectContext, request: dict[str, Any] | None) -> dict[str, Any]:
+@limiter.handler(input_serde=JsonBody(ReserveRequest | None))
+async def reserve(ctx: ObjectContext, request: ReserveRequest | None) -> dict[str, Any]:
     """Take `n` tokens (default 1) if the wait stays within `waitLimitMillis`; say when to act."""
-    request = request or {}
-    n = request.get("n", 1)
-    wait_limit_millis = request.get("waitLimitMillis", math.inf)
+    request = request or ReserveRequest()
+    n = request.n
+    wait_limit_millis = math.inf if request.wait_limit_millis is None else request.wait_limit_millis
     bucket, now = await _bucket(ctx), await _now_millis(ctx)
 
     remaining = advance(bucket, now) - n
@@ -56,17 +69,17 @@ async def reserve(ctx: ObjectContext, request: dict[str, Any] | None) -> dict[st
     return reservation
 
 
-@limiter.handler("setRate")
-async def set_rate(ctx: ObjectContext, request: dict[str, Any]) -> None:
-    if request.get("newLimit") is None and request.get("newBurst") is None:
+@limiter.handler("setRate", input_serde=JsonBody(SetRateRequest))
+async def set_rate(ctx: ObjectContext, request: SetRateRequest) -> None:
+    if request.new_limit is None and request.new_burst is None:
         return
     bucket, now = await _bucket(ctx), await _now_millis(ctx)
     # Settle the tokens earned at the old rate before the new one applies.
     bucket.update(tokens=advance(bucket, now), last=now)
-    if request.get("newLimit") is not None:
-        bucket["limit"] = request["newLimit"]
-    if request.get("newBurst") is not None:
-        bucket["burst"] = request["newBurst"]
+    if request.new_limit is not None:
+        bucket["limit"] = request.new_limit
+    if request.new_burst is not None:
+        bucket["burst"] = request.new_burst
     ctx.set(STATE, bucket)
 
 
@@ -141,7 +154,7 @@ async def wait(ctx: Context, limiter_id: str, n: int = 1, wait_limit_millis: flo
 
 LIMITER_NAME = "myService-expensiveMethod"
 
-my_service = restate.Service("myService")
+my_service = restate.Service("myService", invocation_context_managers=[bad_request_is_400])
 
 
 @my_service.handler("expensiveMethod")
@@ -150,7 +163,7 @@ async def expensive_method(ctx: Context) -> None:
     await ctx.run_typed("Expensive call", expensive_api.call, limiter=LIMITER_NAME)
 
 
-@my_service.handler("expensiveMethodBatch")
+@my_service.handler("expensiveMethodBatch", input_serde=JsonBody(int | None))
 async def expensive_method_batch(ctx: Context, batch_size: int | None) -> None:
     batch_size = batch_size or 20
     await wait(ctx, LIMITER_NAME, batch_size)  # one reservation for the whole batch
