@@ -177,8 +177,10 @@ async def play(
     exits = asyncio.create_task(_watch_service_exits(sandbox, runner.result, reporter))
     try:
         if mode == "live":
-            await _play_live(runner, observer, model, out)
-            print_narration(model.events, out)  # the live view is gone: its story stays on screen
+            try:
+                await _play_live(runner, observer, model, out)
+            finally:  # the live view is gone (also after Ctrl-C): its story stays on screen
+                print_narration(model.events, out)
         else:
             await runner.run()
         exits.cancel()
