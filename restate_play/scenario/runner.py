@@ -8,10 +8,12 @@ check that fails says what the invocation was doing (`stuck.describe`).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import re
 import shlex
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
@@ -27,6 +29,7 @@ from restate_play.scenario.actions.data import Publish
 from restate_play.scenario.actions.requests import Expect, Parallel, RequestFields
 from restate_play.scenario.model import VAR_RE, Scenario
 from restate_play.scenario.result import Check, RunResult
+from restate_play.waiting import WaitTimeout, eventually_async
 from restate_play.world import ledger
 from restate_play.world.ledger import LedgerEntry
 
@@ -76,6 +79,7 @@ class Announced:
 
 
 AWAKEABLE_RE = re.compile(r"awakeables/(sign_[A-Za-z0-9_\-=]+)/resolve")
+NOT_OBSERVED = "not observed: this service keeps no ledger (record with restate_play.world.ledger.record)"
 END_OF_RUN_WAIT = 30.0  # background requests still in flight when the last step is done
 
 
@@ -144,6 +148,11 @@ class ScenarioRunner:
 
     def ledger(self) -> list[LedgerEntry]:
         return ledger.read(self.sandbox.ledger_path)
+
+    def ledger_observed(self) -> bool:
+        """A pattern records every side effect; other code counts only once it has written an entry:
+        an empty ledger from a service that may not record at all proves nothing, either way."""
+        return getattr(self.sandbox, "ledger_promised", True) or bool(self.ledger())
 
     def answered_at(self, label: str) -> float | None:
         lab = self.labels.get(label)
@@ -237,9 +246,17 @@ class ScenarioRunner:
         return int(rows[0]["n"]) if rows else 0
 
     async def _accepted(self, req: RequestFields, before: int, timeout: float = 5.0) -> None:
-        deadline = time.monotonic() + timeout
-        while req.via == "ingress" and time.monotonic() < deadline and await self._count(req) <= before:
-            await asyncio.sleep(0.01)
+        """Until Restate has one more invocation of the request's target (or `timeout`: go on anyway)."""
+        if req.via != "ingress":
+            return
+        with contextlib.suppress(WaitTimeout):
+            await eventually_async(
+                lambda: self._count(req),
+                what=f"Restate to accept {req.target}",
+                timeout=timeout,
+                interval=0.01,
+                until=lambda n: n > before,
+            )
 
     def _background_done(self, step: Action, req: RequestFields, task: asyncio.Task[IngressResponse]) -> None:
         if task.cancelled() or task.exception() is not None:
@@ -303,21 +320,24 @@ class ScenarioRunner:
             return await self._match_published(label, lab, wait)
         return await self._claim(lab, wait)
 
-    async def _claim(self, lab: Labelled, wait: float) -> str | None:
-        """The invocation a request started: the first unclaimed one of its target created since."""
-        deadline = time.monotonic() + wait
-        while lab.invocation_id is None:
-            rows = await self.sql.invocations(f"target = {sql_str(lab.target)}", limit=50, order="created_at ASC")
+    async def _claim(
+        self, lab: Labelled, wait: float, fits: Callable[[str], Awaitable[bool]] | None = None
+    ) -> str | None:
+        """The invocation a request started: the first unclaimed one of its target created since (that `fits`)."""
+
+        async def first_unclaimed() -> str | None:
+            rows = await self.sql.invocations(f"target = {sql_str(lab.target)}", limit=100, order="created_at ASC")
             for inv in rows:
-                if inv.id in self._claimed or _epoch(inv.created_at) < lab.started - 1.0:
-                    continue
-                lab.invocation_id = inv.id
-                self._claimed.add(inv.id)
-                break
-            if lab.invocation_id is None:
-                if time.monotonic() >= deadline:
-                    break
-                await asyncio.sleep(0.05)
+                fresh = inv.id not in self._claimed and _epoch(inv.created_at) >= lab.started - 1.0
+                if fresh and (fits is None or await fits(inv.id)):
+                    return inv.id
+            return None
+
+        if lab.invocation_id is None:
+            with contextlib.suppress(WaitTimeout):
+                what = f"an invocation of {lab.target}"
+                lab.invocation_id = await eventually_async(first_unclaimed, what=what, timeout=wait, interval=0.05)
+                self._claimed.add(lab.invocation_id)
         return lab.invocation_id
 
     async def invocation(self, label: str) -> Invocation | None:
@@ -384,8 +404,8 @@ class ScenarioRunner:
 
     async def _wait_entry(self, inv_id: str, name: str, timeout: float) -> tuple[bool, str]:
         """(seen, why not): stops early when the invocation ends without reaching the entry."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
+
+        async def reached() -> tuple[bool, str] | None:
             entries = [e for e in await self.sql.journal(inv_id) if e.kind == "Command"]
             if any((e.name == name or e.type == name) and e.completed for e in entries):
                 return True, ""
@@ -393,8 +413,14 @@ class ScenarioRunner:
             if inv is not None and inv.done:
                 names = ", ".join(dict.fromkeys(f"'{e.name or e.type}'" for e in entries)) or "none"
                 return False, f"it ended ({inv.status}) without it; its journal's steps: {names}"
-            await asyncio.sleep(0.02)
-        return False, f"not seen within {timeout:g} s: " + await self.describe_invocation(inv_id)
+            return None
+
+        try:
+            return await eventually_async(
+                reached, what=f"'{name}' in {inv_id}'s journal", timeout=timeout, interval=0.02
+            )
+        except WaitTimeout:
+            return False, f"not seen within {timeout:g} s: " + await self.describe_invocation(inv_id)
 
     # -- waiting ---------------------------------------------------------------------------------
     async def wait_for(self, step: Action, label: str) -> None:
@@ -405,16 +431,19 @@ class ScenarioRunner:
         bound = self.bound(step)
         deadline = time.monotonic() + bound
         if lab.task and not lab.task.done():
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(asyncio.shield(lab.task), timeout=bound)
-            except TimeoutError:
-                pass
-        while time.monotonic() < deadline:
-            inv = await self.invocation(label)
-            if inv and inv.done:
-                return
-            await asyncio.sleep(0.1)
-        words = await self.what_is_it_doing(lab)
+        try:
+            left = max(0.0, deadline - time.monotonic())
+            await eventually_async(
+                lambda: self.invocation(label),
+                what=f"'{label}' to complete",
+                timeout=left,
+                until=lambda inv: inv is not None and inv.done,
+            )
+            return
+        except WaitTimeout:
+            words = await self.what_is_it_doing(lab)
         self.record(step, Verdict(f"'{label}' completes within {bound:g} s", False, words))
 
     async def attach(self, step: Attach) -> None:
@@ -439,13 +468,18 @@ class ScenarioRunner:
 
     async def settle(self, step: Expectation) -> None:
         """Expectations describe where the system settles: poll until it holds or the bound runs out."""
-        deadline = time.monotonic() + self.bound(step)
-        while True:
-            verdict = step.judge(await step.observe(self))
-            if verdict.ok or time.monotonic() >= deadline:
-                self.record(step, verdict)
-                return
-            await asyncio.sleep(0.1)
+
+        async def verdict() -> Verdict:
+            held = step.judge(await step.observe(self))
+            if step.reads_ledger and not self.ledger_observed():
+                return Verdict(held.expectation, False, NOT_OBSERVED)
+            return held
+
+        try:
+            held = await eventually_async(verdict, what=step.name, timeout=self.bound(step), until=lambda v: v.ok)
+        except WaitTimeout as timeout:
+            held = timeout.last
+        self.record(step, held)
 
     # -- Kafka, awakeables, the pattern's database ----------------------------------------------
     async def publish(self, step: Publish) -> None:
@@ -478,21 +512,8 @@ class ScenarioRunner:
         Records of one key are created in the same millisecond, so creation order cannot tell them
         apart; a queued one has no journal until the previous record's invocation is done.
         """
-        deadline = time.monotonic() + wait
-        while lab.invocation_id is None:
-            rows = await self.sql.invocations(f"target = {sql_str(lab.target)}", limit=100, order="created_at ASC")
-            for inv in rows:
-                if inv.id in self._claimed or _epoch(inv.created_at) < lab.started - 1.0:
-                    continue
-                if await self._input_is(inv.id, self._published[label]):
-                    lab.invocation_id = inv.id
-                    self._claimed.add(inv.id)
-                    break
-            if lab.invocation_id is None:
-                if time.monotonic() >= deadline:
-                    break
-                await asyncio.sleep(0.05)
-        return lab.invocation_id
+        value = self._published[label]
+        return await self._claim(lab, wait, fits=lambda inv_id: self._input_is(inv_id, value))
 
     async def _input_is(self, inv_id: str, value: Any) -> bool:
         entries = await self.sql.journal(inv_id)
@@ -505,14 +526,11 @@ class ScenarioRunner:
     async def resolve_awakeable(self, step: ResolveAwakeable) -> None:
         awakeable_id: str | None = step.resolve_awakeable
         if awakeable_id == "from_log":
-            deadline = time.monotonic() + self.bound(step)
-            awakeable_id = None
-            while awakeable_id is None and time.monotonic() < deadline:
-                found = AWAKEABLE_RE.findall("\n".join(self.sandbox.service_log_tail(200)))
-                awakeable_id = found[-1] if found else None
-                if awakeable_id is None:
-                    await asyncio.sleep(0.1)
-            if awakeable_id is None:
+            try:
+                awakeable_id = await eventually_async(
+                    self._logged_awakeable, what="an awakeable id in the service log", timeout=self.bound(step)
+                )
+            except WaitTimeout:
                 self.record(step, Verdict("the service logs an awakeable to resolve", False, "none seen"))
                 return
         req = Announced("call", f"restate/awakeables/{awakeable_id}/resolve")
@@ -523,6 +541,10 @@ class ScenarioRunner:
         self.result.requests.append(
             {"target": req.target, "kind": "resolve_awakeable", "label": None, **resp.to_dict()}
         )
+
+    def _logged_awakeable(self) -> str | None:
+        found = AWAKEABLE_RE.findall("\n".join(self.sandbox.service_log_tail(200)))
+        return found[-1] if found else None
 
     async def sql_rows(self, query: str) -> list[dict[str, Any]]:
         from restate_play.sandbox.sql_rows import fetch_rows
