@@ -322,3 +322,35 @@ def test_several_failure_messages_show_only_the_first():
     assert story_lines(result)[0] == (
         "No requests started 2 invocations of BookingWorkflow/run: 2 failed (the first: [500] Payment declined)."
     )
+
+
+def test_notes_carry_their_time_and_continuation_rows_keep_their_columns():
+    from restate_play.commands.run import NarrationReporter
+
+    lines: list[str] = []
+    reporter = NarrationReporter(lines.append, total_steps=1)
+    reporter.note("💥 service killed (SIGKILL)")
+    reporter.note("  userid | name")  # an SQL answer's row, under the query
+    assert re.fullmatch(r"    · \+\d+\.\ds 💥 service killed \(SIGKILL\)", lines[0])
+    assert lines[1] == "    ·   userid | name"
+
+
+def test_the_service_dying_on_its_own_is_recorded_and_narrated():
+    import asyncio
+    from types import SimpleNamespace
+
+    from restate_play.commands.run import NarrationReporter, _watch_service_exits
+
+    async def main() -> tuple[RunResult, list[str]]:
+        sandbox = SimpleNamespace(unexpected_service_exits=0)  # the supervisor counts its restarts
+        result, lines = RunResult("p", "p", "t"), []
+        watcher = asyncio.create_task(_watch_service_exits(sandbox, result, NarrationReporter(lines.append, 1)))
+        await asyncio.sleep(0.15)
+        sandbox.unexpected_service_exits = 1
+        await asyncio.sleep(0.3)
+        watcher.cancel()
+        return result, lines
+
+    result, lines = asyncio.run(main())
+    assert len(result.service_exits) == 1 and result.service_exits[0]["target"] == "service"
+    assert len(lines) == 1 and "💥 the service process exited on its own" in lines[0]
