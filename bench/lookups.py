@@ -1,6 +1,6 @@
 """The lookups as whole processes, next to the Restate CLI's own, on the same server in the same run.
 
-    python bench/lookups.py [--runs 21]
+    python bench/lookups.py [--runs 21] [--checkout DIR]
 
 Starts `restate-play serve stateful-actors` (free ports, a private state dir), makes state and
 invocations (setUp of five objects, some retried), then times each pair of commands
@@ -124,12 +124,12 @@ def a_set_up(env: dict[str, str]) -> str:
     return next(i["id"] for i in json.loads(listing.stdout) if i["target"] == "machineOperator/a/setUp")
 
 
-def timed(cmd: list[str], env: dict[str, str]) -> tuple[float, float]:
+def timed(cmd: list[str], env: dict[str, str], cwd: str) -> tuple[float, float]:
     """(wall, CPU) seconds of one whole process. CPU time (user + system of the finished child)
     moves less than wall time when others load the machine."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
-    proc = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env, timeout=60)
+    proc = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env, cwd=cwd, timeout=60)
     wall = time.perf_counter() - t0
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if proc.returncode != 0:
@@ -153,7 +153,14 @@ def ratios(a: list[tuple[float, float]], b: list[tuple[float, float]]) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=21)
-    runs = parser.parse_args().runs
+    parser.add_argument(
+        "--checkout", type=Path, help="time `python -m restate_play` from this source tree (e.g. an older commit)"
+    )
+    options = parser.parse_args()
+    runs, mine_env = options.runs, {}
+    measured = ours()
+    if options.checkout:  # ahead of the editable install on sys.path
+        measured, mine_env = [sys.executable, "-m", "restate_play"], {"PYTHONPATH": str(options.checkout.resolve())}
     restate = str(restate_cli())
     with tempfile.TemporaryDirectory(prefix="bench-lookups-") as state_home:
         serve = Serve(state_home)
@@ -167,30 +174,33 @@ def main() -> None:
             described = a_set_up(env)
             pairs = {
                 "state get": (
-                    [*ours(), "state", "get", "machineOperator", "a"],
+                    [*measured, "state", "get", "machineOperator", "a"],
                     [restate, "kv", "get", "machineOperator", "a"],
                 ),
                 "invocations list": (
-                    [*ours(), "invocations", "list"],
+                    [*measured, "invocations", "list"],
                     [restate, "invocations", "list", "--all"],
                 ),
                 "describe": (
-                    [*ours(), "invocations", "describe", described],
+                    [*measured, "invocations", "describe", described],
                     [restate, "invocations", "describe", described],
                 ),
                 "python -c pass": ([sys.executable, "-c", "pass"], None),
             }
-            print(f"{runs} runs each, alternating; restate-play {' '.join(ours())}; Restate CLI {CLI_VERSION}")
+            source = f" from {options.checkout}" if options.checkout else ""
+            print(f"{runs} runs each, alternating; {' '.join(measured)}{source}; Restate CLI {CLI_VERSION}")
             print("median (min–max) in ms, wall time | CPU time (user + system)")
             print(f"{'':18}{'restate-play':>32}{'restate CLI':>32}   ratio (wall | CPU)")
             for name, (mine, theirs) in pairs.items():
-                timed(mine, env)  # warm-up, not counted: the first run writes the bytecode
+                ours_env = {**env, **mine_env} if theirs else env
+                # In the state dir: `python -m` puts the working directory first on sys.path.
+                timed(mine, ours_env, state_home)  # warm-up, not counted: the first run writes the bytecode
                 a: list[tuple[float, float]] = []
                 b: list[tuple[float, float]] = []
                 for _ in range(runs):
-                    a.append(timed(mine, env))
+                    a.append(timed(mine, ours_env, state_home))
                     if theirs:
-                        b.append(timed(theirs, env))
+                        b.append(timed(theirs, env, state_home))
                 print(f"{name:18}{column(a):>32}{column(b) if b else '':>32}   {ratios(a, b) if b else ''}")
         finally:
             serve.stop()
