@@ -8,19 +8,23 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
-
-from rich.console import Console
 
 from restate_play.errors import PlayError
 from restate_play.sandbox import registry
 from restate_play.sandbox.registry import Record
+
+if TYPE_CHECKING:  # imported when a console is made: `state get --json` and friends never load rich
+    from rich.console import Console
 
 DEFAULT_ADMIN_URL = "http://127.0.0.1:9070"
 DEFAULT_INGRESS_URL = "http://127.0.0.1:8080"
 
 
 def stdout_console(plain: bool = False) -> Console:
+    from rich.console import Console
+
     # Non-TTY output (pipes, CI) is plain lines: no colours, no live redraws.
     return Console(
         no_color=plain or None, force_terminal=None if not plain else False, highlight=False, soft_wrap=plain
@@ -28,6 +32,8 @@ def stdout_console(plain: bool = False) -> Console:
 
 
 def stderr_console() -> Console:
+    from rich.console import Console
+
     # Errors, hints and status lines carry commands and paths to copy: the terminal wraps them, never rich.
     return Console(stderr=True, highlight=False, soft_wrap=True)
 

@@ -59,7 +59,7 @@ def test_only_plain_lookups_take_the_fast_path():
         assert plain_lookup(typer_takes_it) is None, typer_takes_it
 
 
-def test_fast_path_imports_neither_typer_nor_httpx_nor_pydantic():
+def test_fast_path_imports_neither_typer_nor_httpx_nor_pydantic_nor_rich_for_json():
     (port,) = free_ports(1)
     proc = subprocess.run(
         [sys.executable, "-X", "importtime", "-m", "restate_play", "state", "get", "s", "k", "--json",
@@ -70,7 +70,16 @@ def test_fast_path_imports_neither_typer_nor_httpx_nor_pydantic():
     error = json.loads(proc.stdout)
     assert "Cannot reach the Restate admin API" in error["error"] and "serve" in error["hint"]
     imported = {line.rsplit("|", 1)[-1].strip() for line in proc.stderr.splitlines() if "|" in line}
-    for heavy in ("typer", "httpx", "httpcore", "pydantic", "asyncio", "restate", "restate_play.sandbox.sandbox"):
+    for heavy in (
+        "typer",
+        "httpx",
+        "httpcore",
+        "pydantic",
+        "asyncio",
+        "rich",
+        "restate",
+        "restate_play.sandbox.sandbox",
+    ):
         assert heavy not in imported, f"{heavy} imported on the fast path"
 
 
