@@ -76,7 +76,7 @@ def describe(
         after = f"after {attempts} failed attempts" if attempts > 1 else "once its retry policy ran out"
         return (
             f"{head}: Restate paused it {after} (max-attempts in restate.toml); last error {_error(last_failure)}. "
-            f"Fix the handler, then `restate-play invocations resume {inv.id}`."
+            f"Once the handler is fixed (under `serve`), `restate-play invocations resume {inv.id}` retries it."
         )
     if inv.status in ("suspended", "running"):
         entry = open_command(journal)
