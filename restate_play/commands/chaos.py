@@ -71,11 +71,11 @@ def run_chaos(
         chaos, keys=spec.keys, requests=requests, kills=kills, seed=seed, targets=targets, idempotent=idempotent
     )
     with Sandbox(pattern, SandboxOptions(time_scale=time_scale, supervise=True), status=status) as sb:
-        driver = ChaosDriver(plan, SandboxParts(sb), concurrency=concurrency, note=note)
+        driver = ChaosDriver(plan, SandboxParts(sb, pattern.services), concurrency=concurrency, note=note)
 
         async def play() -> list[InvariantResult]:
             await driver.run()
-            evidence, stuck = await driver.collect(spec, pattern.services)
+            evidence, stuck = await driver.collect(spec)
             idle = Verdict("idle" if not stuck else "some still running after 60 s", stuck)
             return [
                 *check_invariants(chaos, spec, evidence),
@@ -121,11 +121,17 @@ def _report(
 
 
 def kills_summary(report: dict[str, Any]) -> str:
-    """'5 kills planned, 5 landed (requests in flight at each: 12, 14, 9, 16, 11)'."""
+    """'5 kills planned, 5 landed, 5 while work was in flight (requests in flight at each: 16, 14, 0
+    with 12 invocations unfinished, …)'."""
     landed = [k for k in report["kills"] if k["landed"]]
     text = f"{report['kills_planned']} kills planned, {report['kills_landed']} landed"
     if landed:
-        text += f" (requests in flight at each: {', '.join(str(k['in_flight']) for k in landed)})"
+        hit = sum(1 for k in landed if k.get("hit_work"))
+        at_each = [
+            f"{k['in_flight']}" + (f" with {k['unfinished']} invocations unfinished" if k.get("unfinished") else "")
+            for k in landed
+        ]
+        text += f", {hit} while work was in flight (requests in flight at each: {', '.join(at_each)})"
     return text
 
 
@@ -160,7 +166,7 @@ def _print_explanations(report: dict[str, Any], out: Console) -> None:
 
 def print_chaos(report: dict[str, Any], out: Console) -> None:
     out.print(_kills_table(report))
-    landed_all = report["kills_landed"] == report["kills_planned"]
+    landed_all = report["kills_landed"] == report["kills_planned"] and all(k.get("hit_work") for k in report["kills"])
     out.print(Text(kills_summary(report) + ".", style="green" if landed_all else "yellow"))
     for k in report["kills"] + report["kills_not_reached"]:
         if not k["landed"]:

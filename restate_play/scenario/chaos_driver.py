@@ -10,10 +10,12 @@ import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from pathlib import Path
+from typing import Any, Protocol
 
 import httpx
 
+from restate_play.errors import PlayError
 from restate_play.loopback_http import loopback_async_client
 from restate_play.restate.introspection import Introspection, sql_str
 from restate_play.sandbox.sandbox import Sandbox
@@ -23,14 +25,34 @@ from restate_play.world.chaos_api import ChaosOutcome, ChaosRequest, Evidence
 
 RETRY_STATUSES = (502, 503, 504)  # the server is (re)starting
 CLIENT_DEADLINE = 120.0  # seconds one request keeps retrying before the client gives up
+WORK_WAIT = 10.0  # seconds a kill waits for work to interrupt when no request is in flight
+
+
+class ChaosParts(Protocol):
+    """What the driver acts on: the parts it kills and restarts, where to send, where to look."""
+
+    ingress_url: str
+    admin_url: str
+    ledger_path: Path
+    services: tuple[str, ...]  # the pattern's Restate services: their invocations and state are the evidence
+
+    def pid(self, part: str) -> int | None: ...
+    def kill(self, part: str) -> None: ...
+    def restart(self, part: str) -> float: ...
+    def gone(self, pid: int) -> bool: ...
+    def publish(self, topic: str, line: str) -> int: ...
+    async def unfinished(self) -> int | None: ...
+    async def aclose(self) -> None: ...
 
 
 class SandboxParts:
     """What a chaos run kills and restarts, and its Kafka producer, over one sandbox."""
 
-    def __init__(self, sandbox: Sandbox):
-        self.sandbox = sandbox
+    def __init__(self, sandbox: Sandbox, services: tuple[str, ...]):
+        self.sandbox, self.services = sandbox, services
+        self.ingress_url, self.admin_url, self.ledger_path = sandbox.ingress_url, sandbox.admin_url, sandbox.ledger_path
         self._publisher: Any = None  # one producer for the whole run (a new one per record costs ~0.1 s)
+        self._sql: Introspection | None = None  # made on first use, inside the run's event loop
 
     def pid(self, part: str) -> int | None:
         """The part's PID while its process is alive, else None."""
@@ -62,6 +84,20 @@ class SandboxParts:
         (record,) = self._publisher.publish(topic, [parse_line(line, where="record")])
         return record.offset
 
+    async def unfinished(self) -> int | None:
+        """How many of the pattern's invocations are not done: the work a kill now interrupts
+        (for Kafka traffic the client sees none of it). None when introspection cannot tell."""
+        self._sql = self._sql or Introspection(self.admin_url)
+        try:
+            rows = await self._sql.query(_count(self.services, not_done=True))
+        except PlayError:
+            return None
+        return int(rows[0]["n"]) if rows else None
+
+    async def aclose(self) -> None:
+        if self._sql is not None:
+            await self._sql.aclose()
+
 
 @dataclass
 class KillReport:
@@ -74,6 +110,7 @@ class KillReport:
     at: float = 0.0  # seconds into the run
     after_requests: int = 0  # answers so far
     in_flight: list[int] = field(default_factory=list)  # requests sent and not answered at the SIGKILL
+    unfinished: int | None = None  # with no request in flight: the pattern's invocations not done
     pid: int | None = None
     landed: bool = False
     why: str = ""  # when it did not land
@@ -90,12 +127,26 @@ class KillReport:
         return (
             f"kill {self.number}: {self.target} pid {self.pid} killed at request #{self.at_request} "
             f"({self.at:.2f} s, {self.after_requests} answered) while {len(self.in_flight)} were in flight"
-            f"{f' ({shown})' if shown else ''}; back as pid {self.new_pid} after {self.restart_took:.2f} s"
+            f"{f' ({shown})' if shown else ''}{self._unfinished()}; back as pid {self.new_pid} "
+            f"after {self.restart_took:.2f} s"
         )
+
+    @property
+    def hit_work(self) -> bool:
+        """The kill interrupted something: requests in flight, or invocations Restate was running."""
+        return bool(self.in_flight or self.unfinished)
+
+    def _unfinished(self) -> str:
+        return "" if self.unfinished is None else f" and {self.unfinished} invocations unfinished"
 
     def to_dict(self) -> dict[str, Any]:
         out = asdict(self)
-        out.update(in_flight=len(self.in_flight), in_flight_requests=self.in_flight[:20], summary=str(self))
+        out.update(
+            in_flight=len(self.in_flight),
+            in_flight_requests=self.in_flight[:20],
+            hit_work=self.hit_work,
+            summary=str(self),
+        )
         return {k: round(v, 3) if isinstance(v, float) else v for k, v in out.items()}
 
 
@@ -118,9 +169,10 @@ class ChaosStats:
 
 class ChaosDriver:
     """One chaos run in named steps: `send` every request, `kill_and_restart` at the planned
-    points, `collect` the evidence once the pattern is idle."""
+    points, `collect` the evidence once the pattern is idle. The plan (`ChaosPlan.make`: the
+    traffic, then `plan_kills`) is made before, pure and seeded, so it is tested on its own."""
 
-    def __init__(self, plan: ChaosPlan, parts: SandboxParts, *, concurrency: int, note: Callable[[str], None]):
+    def __init__(self, plan: ChaosPlan, parts: ChaosParts, *, concurrency: int, note: Callable[[str], None]):
         self.plan, self.parts, self.note = plan, parts, note
         self.stats = ChaosStats(requests=len(plan.requests))
         self.stats.kills = [KillReport(i, p.target, p.index) for i, p in enumerate(plan.kills, 1)]
@@ -147,9 +199,12 @@ class ChaosDriver:
         limits = httpx.Limits(max_connections=self._concurrency * 2)
         async with loopback_async_client(timeout=httpx.Timeout(60.0, connect=2.0), limits=limits) as http:
             self._http = http
-            await asyncio.gather(*(self._play(r) for r in self.plan.requests))
-            if self._last_kill is not None:
-                await self._last_kill
+            try:
+                await asyncio.gather(*(self._play(r) for r in self.plan.requests))
+                if self._last_kill is not None:
+                    await self._last_kill
+            finally:
+                await self.parts.aclose()
         self.stats.duration = self._now()
         for report in self.stats.kills:
             if report.at_request is None:
@@ -163,7 +218,8 @@ class ChaosDriver:
             async with self._slots:
                 if req.n in self._kill_at:
                     await self._start_kill(req.n)
-                self._in_flight.add(req.n)
+                if req.topic is None:  # a Kafka publish goes to the broker, which no kill touches
+                    self._in_flight.add(req.n)
                 try:
                     outcome = await self.send(req)
                 finally:
@@ -190,7 +246,7 @@ class ChaosDriver:
         assert self._http is not None
         outcome = ChaosOutcome(req)
         headers = {"idempotency-key": req.idempotency_key} if req.idempotency_key else {}
-        url = f"{self.parts.sandbox.ingress_url}/{req.target}"
+        url = f"{self.parts.ingress_url}/{req.target}"
         deadline = time.monotonic() + CLIENT_DEADLINE
         while time.monotonic() < deadline:
             outcome.attempts += 1
@@ -220,8 +276,9 @@ class ChaosDriver:
             self._last_kill = asyncio.create_task(self.kill_and_restart(point, report, at_request))
 
     async def kill_and_restart(self, point: KillPoint, report: KillReport, at_request: int) -> None:
-        report.at_request, report.at, report.after_requests = at_request, self._now(), self.stats.completed
-        report.in_flight, report.pid = sorted(self._in_flight), self.parts.pid(point.target)
+        report.at_request, report.unfinished = at_request, await self._work_to_hit()
+        report.at, report.after_requests, report.in_flight = self._now(), self.stats.completed, sorted(self._in_flight)
+        report.pid = self.parts.pid(point.target)
         if report.pid is None:
             report.why = f"the {point.target} was already down (no live process to kill)"
         else:
@@ -234,10 +291,23 @@ class ChaosDriver:
         report.new_pid = self.parts.pid(point.target)
         self.note(f"💥 {report}")
 
-    async def collect(self, spec: ChaosSpec, services: tuple[str, ...]) -> tuple[Evidence, list[str]]:
+    async def _work_to_hit(self) -> int | None:
+        """With requests in flight, nothing (the kill goes at once; None: not counted). With none
+        (Kafka records are published long before Restate runs them), the pattern's unfinished
+        invocations, waiting a bounded while for some: the kill should interrupt work, not an
+        idle process."""
+        deadline = time.monotonic() + WORK_WAIT
+        while not self._in_flight:
+            unfinished = await self.parts.unfinished()
+            if unfinished != 0 or time.monotonic() > deadline:
+                return unfinished
+            await asyncio.sleep(0.1)
+        return None
+
+    async def collect(self, spec: ChaosSpec) -> tuple[Evidence, list[str]]:
         """Wait for the pattern to be idle, then gather responses, ledger, state and invocations.
         Also returns a sentence per invocation still not done (empty when idle)."""
-        sql = Introspection(self.parts.sandbox.admin_url)
+        sql, services = Introspection(self.parts.admin_url), self.parts.services
         try:
             # Kafka records become invocations once Restate consumed them: wait for them, and for
             # the HTTP requests beside them (event-enrichment), before calling the pattern idle.
@@ -248,7 +318,7 @@ class ChaosDriver:
             stuck = [] if idle else await still_running(sql, services)
             evidence = Evidence(
                 self.outcomes,
-                ledger.read(self.parts.sandbox.ledger_path),
+                ledger.read(self.parts.ledger_path),
                 state=await _state(sql, services),
                 invocations=await sql.invocations(_of(services), limit=100_000),
             )
@@ -257,8 +327,16 @@ class ChaosDriver:
         return evidence, stuck
 
 
+NOT_DONE = "status NOT IN ('completed', 'scheduled')"  # timers still to fire (a token's expiry) are done
+
+
 def _of(services: tuple[str, ...]) -> str:
     return f"target_service_name IN ({', '.join(sql_str(s) for s in services)})"
+
+
+def _count(services: tuple[str, ...], *, not_done: bool = False) -> str:
+    where = f"{_of(services)} AND {NOT_DONE}" if not_done else _of(services)
+    return f"SELECT count(*) AS n FROM sys_invocation WHERE {where}"
 
 
 def _json(value: str | None) -> Any:
@@ -277,7 +355,7 @@ async def _state(sql: Introspection, services: tuple[str, ...]) -> dict[str, dic
 
 
 async def still_running(sql: Introspection, services: tuple[str, ...]) -> list[str]:
-    rows = await sql.invocations(f"{_of(services)} AND status NOT IN ('completed', 'scheduled')", limit=5)
+    rows = await sql.invocations(f"{_of(services)} AND {NOT_DONE}", limit=5)
     return [
         f"{i.id} ({i.target}) is still {i.status} after {i.retry_count} attempts"
         + (f"; last error: {' '.join(i.last_failure.split())[:160]}" if i.last_failure else "")
@@ -291,8 +369,7 @@ async def wait_idle(
     """Wait until the pattern's invocations are done. Scheduled ones (timers) do not count: a
     payment token's one-hour expiry is meant to still be pending. A pattern whose invariants need
     short timers to fire first (batching's linger) declares `settle` seconds to wait for them."""
-    count = f"SELECT count(*) AS n FROM sys_invocation WHERE {_of(services)}"
-    busy = f"{count} AND status NOT IN ('completed', 'scheduled')"
+    count, busy = _count(services), _count(services, not_done=True)
     deadline = time.monotonic() + timeout
     if at_least and not await _poll_count(sql, count, lambda n: n >= at_least, deadline):
         return False

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import asyncio
 import random
+import threading
 import time
 from dataclasses import replace
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from rich.console import Console
@@ -91,21 +93,51 @@ def test_unknown_invariant_names_the_known_ones(tmp_path):
     assert pattern_chaos("sync-to-async") is None
 
 
-# -- the driver, with stand-in parts and Kafka-only traffic (no HTTP, no processes) ---------------
+# -- the driver, with stand-in parts: a small local HTTP server as the ingress, processes as PIDs ---
 
 
 class FakeParts:
-    """Processes as a dict of PIDs. Publishing takes a moment, and waits while a part is down (as a
-    request to a killed server does), so requests overlap the kills as in a real run."""
+    """Processes as a dict of PIDs, and an HTTP ingress on loopback whose answers take a moment and
+    wait while a part is down (as a request to a killed server does), so requests overlap the kills
+    as in a real run. `unfinished` answers the given counts in turn (then the last one)."""
 
-    def __init__(self, down=()):
+    def __init__(self, down=(), unfinished=(7,)):
         self.pids = {"service": 100, "server": 200}
         for part in down:
             del self.pids[part]
         self.events: list[tuple[str, str]] = []
-        self.offset = 0
-        self.next_pid = 300
+        self.offset, self.next_pid, self.closed = 0, 300, False
         self.killed: set[str] = set()
+        self.counts = list(unfinished)
+        self.services, self.ledger_path, self.admin_url = ("svc",), None, "http://127.0.0.1:9"
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self.ingress_url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def _handler(self):
+        parts = self
+
+        class Ingress(BaseHTTPRequestHandler):
+            def do_POST(self):
+                self.rfile.read(int(self.headers.get("content-length", 0)))
+                parts.wait_up()
+                body = b"true"
+                self.send_response(200)
+                self.send_header("content-type", "application/json")
+                self.send_header("content-length", str(len(body)))
+                self.send_header("x-restate-id", f"inv_{self.path.strip('/')}")
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args):
+                pass
+
+        return Ingress
+
+    def wait_up(self):
+        while self.killed:
+            time.sleep(0.005)
+        time.sleep(0.02)
 
     def pid(self, part):
         return self.pids.get(part)
@@ -126,15 +158,26 @@ class FakeParts:
     def gone(pid):
         return True
 
+    async def unfinished(self):
+        return self.counts.pop(0) if len(self.counts) > 1 else self.counts[0]
+
+    async def aclose(self):
+        self.closed = True
+        self.server.shutdown()
+        self.server.server_close()
+
     def publish(self, topic, line):
-        while self.killed:
-            time.sleep(0.005)
-        time.sleep(0.02)
+        self.wait_up()
         self.offset += 1
         return self.offset
 
 
-records = PatternChaos("records")
+calls, records = PatternChaos("calls"), PatternChaos("records")
+
+
+@calls.traffic
+def call(rng, n, *, keys, idempotent):
+    return ChaosRequest(n=n, target=f"svc/k{rng.randrange(keys)}/run{n}", idempotency_key=f"op-{n}")
 
 
 @records.traffic
@@ -151,17 +194,28 @@ def drive(plan, parts, concurrency=4):
 
 
 def test_every_planned_kill_lands_while_requests_are_in_flight():
-    plan = ChaosPlan.make(records, keys=3, requests=40, kills=3, seed=5, targets=("service", "server"), idempotent=True)
+    plan = ChaosPlan.make(calls, keys=3, requests=40, kills=3, seed=5, targets=("service", "server"), idempotent=True)
     parts = FakeParts()
     driver, stats, notes = drive(plan, parts)
-    assert stats.completed == 40 and len(driver.outcomes) == 40 and stats.landed == 3
+    assert stats.completed == 40 and stats.landed == 3 and parts.closed
+    for o in driver.outcomes:  # each answer kept with the invocation id the ingress named
+        assert o.status == 200 and o.body is True and o.invocation == f"inv_{o.request.target}"
     assert [k.at_request for k in stats.kills] == [p.index for p in plan.kills]
     assert [e for e in parts.events if e[0] == "kill"] == [("kill", p.target) for p in plan.kills]
     assert parts.events[1::2] == [("restart", p.target) for p in plan.kills]  # each restarted before the next kill
     for kill in stats.kills:
-        assert kill.landed and kill.at_request in kill.in_flight and len(kill.in_flight) >= 2
-        assert kill.pid and kill.new_pid not in (None, kill.pid)
-    assert len(notes) == 3 and "killed at request #" in notes[0] and "in flight" in notes[0]
+        assert kill.landed and kill.hit_work and kill.at_request in kill.in_flight and len(kill.in_flight) >= 2
+        assert kill.pid and kill.new_pid not in (None, kill.pid) and kill.unfinished is None  # not waited for
+    assert len(notes) == 3 and "killed at request #" in notes[0] and "in flight (#" in notes[0]
+
+
+def test_with_only_kafka_records_a_kill_waits_for_work_to_interrupt():
+    # A publish is not work the kill interrupts: with none of the pattern's invocations running
+    # yet (Restate has not consumed the records), the kill waits, bounded, until some are.
+    plan = ChaosPlan.make(records, keys=3, requests=20, kills=1, seed=5, targets=("service",), idempotent=True)
+    _, stats, _ = drive(plan, FakeParts(unfinished=(0, 0, 0, 5)))
+    (kill,) = stats.kills
+    assert kill.landed and kill.in_flight == [] and kill.unfinished == 5 and kill.hit_work
 
 
 def test_a_kill_that_cannot_land_or_never_comes_is_reported():
@@ -183,7 +237,9 @@ def test_the_report_says_how_many_kills_landed_and_explains_violations():
         "after_requests": 3,
         "restart_took": 0.5,
         "at_request": 7,
-        "in_flight": 5,
+        "in_flight": 0,
+        "unfinished": 12,
+        "hit_work": True,
         "landed": True,
         "summary": "kill 1: server pid 9 killed at request #7",
     }
@@ -214,7 +270,9 @@ def test_the_report_says_how_many_kills_landed_and_explains_violations():
             }
         ],
     }
-    assert kills_summary(report) == "2 kills planned, 1 landed (requests in flight at each: 5)"
+    summary = "2 kills planned, 1 landed, 1 while work was in flight"
+    summary += " (requests in flight at each: 0 with 12 invocations unfinished)"
+    assert kills_summary(report) == summary
     console = Console(record=True, width=200)
     print_chaos(report, console)
     text = console.export_text()
