@@ -187,3 +187,12 @@ def test_sequential_spans_fail_the_parallel_check():
     assert spans("count = 2, concurrent = false").judge(seen).ok
     assert not spans("count = 3").judge(seen).ok
     assert not spans("count = 0").judge([]).ok  # no spans at all is never a pass
+
+
+def test_the_rate_limiting_scenarios_gaps_hold_under_load_and_catch_a_broken_limiter():
+    shipped = Gaps(first=4, within=0.8, min=0.3, max=0.8)  # scenarios/rate-limiting.toml
+    slow_burst = [0.0, 0.2, 0.4, 0.5] + [0.5 + 0.5 * k for k in range(1, 9)]  # three start slowly; 2 per second
+    assert shipped.check(slow_burst)[0] == []
+    assert shipped.check([0.01 * k for k in range(12)])[0]  # no limiter: all at once
+    assert shipped.check([0.0, 0.0, 0.0] + [0.25 * k for k in range(1, 10)])[0]  # 4 per second
+    assert shipped.check([0.5 * k for k in range(12)])[0]  # no burst: one token at a time
