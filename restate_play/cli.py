@@ -68,6 +68,14 @@ KafkaBootstrap = Annotated[
 DatabaseUrl = Annotated[
     str | None, typer.Option("--database-url", help="Use this PostgreSQL instead of starting one (database).")
 ]
+TARGET_HELP = (
+    "A pattern slug (e.g. sagas, see `restate-play list`), or your own code: a directory (its app.py, or what "
+    "its restate-play.toml names), a .py file, or module:attr (a restate.app(...) or a list of services)."
+)
+TargetArg = Annotated[str, typer.Argument(metavar="TARGET", help=TARGET_HELP)]
+WatchOpt = Annotated[
+    bool, typer.Option("--watch", help="On every save under the target's directory: restart the service and go again.")
+]
 
 
 def _friendly(fn):
@@ -113,7 +121,7 @@ def _print_legend(wanted: bool) -> None:
 @app.command()
 @_friendly
 def run(
-    pattern: Annotated[str, typer.Argument(help="Pattern slug, e.g. sagas (see `restate-play list`).")],
+    pattern: TargetArg,
     scenario: Annotated[
         str | None, typer.Option("--scenario", "-s", help="Scenario name in scenarios/, or a path to a .toml file.")
     ] = None,
@@ -151,6 +159,7 @@ def run(
             help="Print what every journal icon means, and exit (the report has a one-line legend of its marks).",
         ),
     ] = False,
+    watch: WatchOpt = False,
 ) -> None:
     """Run a pattern's scenario on a fresh sandbox, live, and check what the pattern promises.
 
@@ -158,7 +167,7 @@ def run(
     Exit code 0 when every expectation held, 1 when one did not, 2 on errors.
     """
     from restate_play.commands.common import output_mode
-    from restate_play.commands.run import print_summary, run_pattern
+    from restate_play.commands.run import run_pattern
 
     if kafka_bootstrap:  # read by the Kafka component: use this Kafka, start no broker
         import os
@@ -169,6 +178,11 @@ def run(
 
         os.environ["RESTATE_PLAY_DATABASE_URL"] = database_url
     mode, out, status = output_mode(as_json, plain)
+    if watch:  # until Ctrl-C: each save replays the scenario on a fresh sandbox
+        from restate_play.commands.watch import watch_runs
+
+        watch_runs(pattern, lambda: run_pattern(pattern, scenario, mode, out, status, time_scale, data_dir),
+                   lambda result: _show_run(result, as_json, out), as_json, status)
     result = run_pattern(
         pattern,
         scenario,
@@ -180,19 +194,25 @@ def run(
         requests=requests,
         concurrency=concurrency,
     )
+    _show_run(result, as_json, out)
+    raise typer.Exit(0 if result.passed else 1)
+
+
+def _show_run(result, as_json: bool, out) -> None:
+    from restate_play.commands.run import print_summary
+
     if as_json:
         from restate_play.commands.common import print_json
 
         print_json(result.to_dict())
     else:
         print_summary(result, out)
-    raise typer.Exit(0 if result.passed else 1)
 
 
 @app.command()
 @_friendly
 def serve(
-    pattern: Annotated[str, typer.Argument(help="Pattern slug, e.g. stateful-actors.")],
+    pattern: TargetArg,
     ingress_port: Annotated[int, typer.Option(help="Ingress port (the documents use 8080).")] = 8080,
     admin_port: Annotated[int, typer.Option(help="Admin API port (the documents use 9070).")] = 9070,
     service_port: Annotated[int, typer.Option(help="The service's port (the documents use 9080).")] = 9080,
@@ -211,6 +231,7 @@ def serve(
     kafka_bootstrap: KafkaBootstrap = None,
     database_url: DatabaseUrl = None,
     db_port: Annotated[int, typer.Option("--db-port", help="Port of the PostgreSQL it starts (database).")] = 5432,
+    watch: WatchOpt = False,
 ) -> None:
     """Start a pattern's sandbox and keep it up, so the source document's curl lines work verbatim.
 
@@ -231,7 +252,26 @@ def serve(
         kafka_bootstrap=kafka_bootstrap,
         database_url=database_url,
         db_port=db_port,
+        watch=watch,
     )
+
+
+@app.command()
+@_friendly
+def new(
+    pattern: Annotated[str | None, typer.Argument(help="The pattern to start from (see --list).")] = None,
+    directory: Annotated[
+        Path | None, typer.Argument(help="Where to make it (default: ./PATTERN); must be empty.")
+    ] = None,
+    list_them: Annotated[bool, typer.Option("--list", help="The patterns that make a project.")] = False,
+) -> None:
+    """A standalone project from a pattern: app.py, scenario.toml, a pytest test and a README.
+
+    Then `cd DIR && restate-play run .` (or `run . --watch`, `serve .`).
+    """
+    from restate_play.commands.new_cmd import make_project
+
+    make_project(pattern, directory, list_them)
 
 
 @app.command()
@@ -364,7 +404,10 @@ for _action, _doc in (
 @app.command("crash-demo")
 @_friendly
 def crash_demo_command(
-    pattern: Annotated[str | None, typer.Argument(help="Pattern slug (default: sagas).")] = None,
+    pattern: Annotated[
+        str | None,
+        typer.Argument(metavar="[TARGET]", help=TARGET_HELP + " Default: sagas; a directory: its crash.toml."),
+    ] = None,
     at: Annotated[str | None, typer.Option("--at", help="Crash right after this journal entry is recorded, "
                                                         "e.g. \"Book flight\".")] = None,
     target: Annotated[str, typer.Option("--target", help="What to SIGKILL: service or server.")] = "service",

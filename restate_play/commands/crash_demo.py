@@ -4,21 +4,24 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import replace
+from pathlib import Path
 
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
 from restate_play.commands.run import play, print_summary, sandbox_options, scenario_path
+from restate_play.commands.targets import PatternTarget, Target, code_line, resolve
 from restate_play.errors import PlayError
 from restate_play.paths import scenarios_dir
-from restate_play.patterns.catalog import PATTERNS, get_pattern
+from restate_play.patterns.catalog import PATTERNS
 from restate_play.sandbox.sandbox import Sandbox
 from restate_play.scenario.model import load
 from restate_play.scenario.replay import ReplayReport, analyse
 from restate_play.scenario.result import RunResult
 from restate_play.views.story import story_lines
 
+CRASH_SCENARIO = "crash.toml"  # in a directory target
 DEFAULT_PATTERN = "sagas"  # the clearest story: bookings made, a crash, none made twice
 
 
@@ -29,15 +32,10 @@ def patterns_with_demo() -> list[str]:
 def crash_demo(
     slug: str | None, at: str | None, target: str, mode: str, out: Console, status
 ) -> tuple[RunResult, ReplayReport | None]:
-    slug = slug or DEFAULT_PATTERN
-    pattern = get_pattern(slug)
-    if slug not in patterns_with_demo():
-        raise PlayError(
-            f"The pattern '{slug}' has no crash demo yet.", "Crash demos exist for: " + ", ".join(patterns_with_demo())
-        )
+    code = resolve(slug or DEFAULT_PATTERN)  # a pattern, or the user's directory, file or module:attr
     if target not in ("service", "server"):
         raise PlayError(f"Unknown target '{target}'.", "Use --target service or --target server.")
-    scenario = load(scenario_path(pattern, f"{slug}.crash"))
+    scenario = load(crash_scenario(code))
     steps = []
     for step in scenario.steps:
         if step.action == "crash":
@@ -55,13 +53,33 @@ def crash_demo(
                 step = step.model_copy(update={"say": say})
         steps.append(step)
     scenario = replace(scenario, steps=steps)
-    with Sandbox(pattern, sandbox_options(pattern, scenario, None, None), status=status) as sandbox:
-        result = asyncio.run(play(sandbox, scenario, pattern, mode, out))
+    options = sandbox_options(code.pattern, scenario, None, None)
+    status(code_line(code))
+    with Sandbox(code.pattern, options, status=status, target=code) as sandbox:
+        result = asyncio.run(play(sandbox, scenario, sandbox.pattern, mode, out))
     report = analyse(result.to_dict(), step_number=len(steps) + 1)
     if report:
         result.checks.extend(report.checks)
         result.story = story_lines(result)  # told again with the replay's checks
     return result, report
+
+
+def crash_scenario(code: Target) -> Path:
+    """The pattern's <slug>.crash.toml, or a directory target's crash.toml (`new` writes one)."""
+    if isinstance(code, PatternTarget):
+        slug = code.pattern.slug
+        if slug not in patterns_with_demo():
+            demos = ", ".join(patterns_with_demo())
+            raise PlayError(f"The pattern '{slug}' has no crash demo yet.", f"Crash demos exist for: {demos}")
+        return scenario_path(code.pattern, f"{slug}.crash")
+    path = code.root / CRASH_SCENARIO
+    if not path.is_file():
+        raise PlayError(
+            f"{code.source} has no crash demo: {path} does not exist.",
+            "Write a scenario there with a crash step (`restate-play scenario actions` shows `crash`), "
+            "e.g. one made by `restate-play new sagas DIR`.",
+        )
+    return path
 
 
 def print_report(result: RunResult, report: ReplayReport | None, out: Console) -> None:

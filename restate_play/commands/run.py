@@ -16,7 +16,7 @@ from rich.text import Text
 
 from restate_play.errors import PlayError
 from restate_play.paths import scenarios_dir
-from restate_play.patterns.catalog import Pattern, get_pattern
+from restate_play.patterns.catalog import Pattern
 from restate_play.restate.ingress import Ingress, IngressResponse
 from restate_play.restate.introspection import Introspection
 from restate_play.sandbox import registry
@@ -95,6 +95,7 @@ class SandboxAdapter:
         self.client_url = f"http://127.0.0.1:{ports[0]}" if ports else None
         # The pattern's PostgreSQL, if it has one (for `sql` / `expect_sql` steps).
         self.database_url = next((c.url for c in sandbox.components if c.name == "postgres"), None)
+        self.ledger_promised = sandbox.target.ledger_promised  # else an empty ledger is "not observed"
 
     def kill_service(self) -> None:
         self.sb.kill_service()
@@ -392,24 +393,30 @@ def run_pattern(
     requests: int | None = None,
     concurrency: int | None = None,
 ) -> RunResult:
+    from restate_play.commands.targets import PatternTarget, code_line, resolve, scenario_file
     from restate_play.scenario.storm import check_options, storm_template
 
     storm = check_options(requests, concurrency)  # (requests, concurrency) or None
-    pattern = get_pattern(slug)
-    if not pattern.available:
-        raise PlayError(f"The pattern '{slug}' is not ported yet.", "See `restate-play list` for what runs today.")
+    target = resolve(slug)  # a pattern, or the user's directory, file or module:attr
+    pattern = target.pattern
     if storm and scenario is None and (scenarios_dir() / f"{pattern.slug}.storm.toml").exists():
         scenario = f"{pattern.slug}.storm"  # the pattern's storm traffic, e.g. one object key per request
-    loaded = load(scenario_path(pattern, scenario))
+    loaded = load(scenario_file(target, scenario))
     if storm:
         storm_template(loaded)  # a clear error before anything starts
     options = sandbox_options(pattern, loaded, time_scale, data_dir)
-    options.shared = usable_shared_server(pattern, loaded, data_dir, status)
+    # The shared server is reset by service names; the user's code only tells its own once registered.
+    if isinstance(target, PatternTarget):
+        options.shared = usable_shared_server(pattern, loaded, data_dir, status)
+    status(code_line(target))
     if os.environ.get("RESTATE_PLAY_KEEP_DATA"):
         status("RESTATE_PLAY_KEEP_DATA is set: the sandbox's data directory is kept.")
-    with Sandbox(pattern, options, status=status) as sandbox, registry.registered("run", sandbox.describe()):
+    with (
+        Sandbox(pattern, options, status=status, target=target) as sandbox,
+        registry.registered("run", sandbox.describe()),
+    ):
         status(
             f"Sandbox ready in {sandbox.timings.ready:.2f} s (ingress {sandbox.ingress_url}, "
             f"admin {sandbox.admin_url}); playing '{loaded.title}'"
         )
-        return asyncio.run(play(sandbox, loaded, pattern, mode, out, storm=storm))
+        return asyncio.run(play(sandbox, loaded, sandbox.pattern, mode, out, storm=storm))

@@ -10,11 +10,11 @@ from pathlib import Path
 from rich.text import Text
 
 from restate_play.commands.common import stderr_console, stdout_console
-from restate_play.errors import PlayError
-from restate_play.patterns.catalog import Pattern, get_pattern
+from restate_play.patterns.catalog import Pattern
 from restate_play.sandbox import registry
 from restate_play.sandbox.ports import retarget
 from restate_play.sandbox.sandbox import Sandbox, SandboxOptions
+from restate_play.sandbox.target import resolve
 
 # The documents' ports: their curl lines say localhost:8080 (ingress) and localhost:9070 (admin).
 DOC_PORTS = {"ingress": 8080, "admin": 9070, "service": 9080}
@@ -42,10 +42,10 @@ def serve_pattern(
     kafka_bootstrap: str | None = None,
     database_url: str | None = None,
     db_port: int = 5432,
+    watch: bool = False,
 ) -> None:
-    pattern = get_pattern(slug)
-    if not pattern.available:
-        raise PlayError(f"The pattern '{slug}' is not ported yet.", "See `restate-play list` for what runs today.")
+    target = resolve(slug)  # a pattern, or the user's directory, file or module:attr
+    pattern = target.pattern
     out, err = stdout_console(), stderr_console()
     options = SandboxOptions(
         ingress_port=ingress_port,
@@ -66,14 +66,19 @@ def serve_pattern(
     if "postgres" in pattern.needs:  # the document's database port, or an existing database
         options.component_options.update({"postgres_port": str(db_port), "database_url": database_url or ""})
     with (
-        Sandbox(pattern, options, status=lambda m: err.print(f"[dim]{m}[/]")) as sb,
+        Sandbox(pattern, options, status=lambda m: err.print(f"[dim]{m}[/]"), target=target) as sb,
         registry.registered("serve", sb.describe()) as record,  # removed on every way out
     ):
         beside = [r for r in registry.records("serve") if r.owner_pid != record.owner_pid]
         # Beside other serves, or off the documents' ports, the commands it suggests name this one.
         flag = f" --admin-url {sb.admin_url}" if beside or admin_port != DEFAULT_ADMIN_PORT else ""
         _banner(out, sb, record.name, flag, beside)
-        _follow_log(out, sb, flag)
+        if watch:
+            from restate_play.commands.watch import serve_reloading
+
+            serve_reloading(out, sb, lambda: _follow_log(out, sb, flag))
+        else:
+            _follow_log(out, sb, flag)
 
 
 def _banner(out, sb: Sandbox, name: str, flag: str, beside: list[registry.Record]) -> None:
@@ -108,6 +113,7 @@ def _where(sb: Sandbox, flag: str) -> tuple[Text, list[str]]:
     info.append(f"{sb.pattern.title}\n", style="bold")
     info.append(f"ingress  {sb.ingress_url}\nadmin    {sb.admin_url}  (web UI: {sb.admin_url}/ui/)\n")
     info.append(f"service  {sb.service.url}  (pid {sb.service.pid})\n")
+    info.append(f"code     {sb.target.source}\n")
     for component in sb.components:
         if component.name == "kafka":
             kafka = component.describe()

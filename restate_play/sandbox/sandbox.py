@@ -15,7 +15,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import httpx
@@ -30,6 +30,7 @@ from restate_play.sandbox.process import Child
 from restate_play.sandbox.server import RestateServer, ServerPorts
 from restate_play.sandbox.service import ServiceProcess
 from restate_play.sandbox.shared_server import SharedServer
+from restate_play.sandbox.target import PatternTarget, PythonTarget, Target
 from restate_play.world.later import OUTBOX_ENV_VAR
 
 Status = Callable[[str], None]
@@ -67,8 +68,15 @@ class Timings:
 
 
 class Sandbox:
-    def __init__(self, pattern: Pattern, options: SandboxOptions | None = None, status: Status | None = None):
-        self.pattern = pattern
+    def __init__(
+        self,
+        pattern: Pattern,
+        options: SandboxOptions | None = None,
+        status: Status | None = None,
+        target: Target | None = None,
+    ):
+        self.pattern = pattern  # for the user's code: its services are learnt when it registers
+        self.target: Target = target or PatternTarget(pattern)
         self.options = options or SandboxOptions()
         self.status = status or (lambda _msg: None)
         self._own_dir = self.options.data_dir is None
@@ -169,10 +177,15 @@ class Sandbox:
             env[OUTBOX_ENV_VAR] = str(outbox)
             # Same environment as the service (ledger, ingress, time scale, faults); same log, so
             # `serve` shows the provider's lines where the documents' terminals would.
-            world_args = [sys.executable, "-m", "restate_play.world.later", str(outbox)]
+            world_args = [sys.executable, "-P", "-m", "restate_play.world.later", str(outbox)]
             self.world = Child("world", world_args, self.data_dir / "service.log", env)
         self.service = ServiceProcess(
-            self.pattern.slug, service_port, self.data_dir / "service.log", env, tuple(client_ports)
+            self.pattern.slug,
+            service_port,
+            self.data_dir / "service.log",
+            env,
+            tuple(client_ports),
+            self.target.service_args(),
         )
         if opts.shared is not None:
             self.status(f"Starting the {self.pattern.slug} service (shared restate-server, pid {opts.shared.pid})…")
@@ -234,6 +247,22 @@ class Sandbox:
                 f"Registering {self.service.url} with restate-server failed ({resp.status_code}): {resp.text}"
             )
         self.deployment_id = resp.json().get("id")
+        names = tuple(s.get("name", "") for s in resp.json().get("services", []))
+        if isinstance(self.target, PythonTarget) and names:  # what the user's code turned out to hold
+            self.pattern = replace(self.pattern, services=names)
+
+    def reload_service(self) -> float:
+        """--watch: the service restarted on the code as saved now, and registered again (a new
+        deployment). A failure (a syntax error…) leaves it down, and the supervisor waits for the next."""
+        with self._service_lock:
+            assert self.service
+            self._refuse_when_closing("service")
+            self._service_down_on_purpose = True
+            took = self.service.restart()
+            self.register()
+            self._service_down_on_purpose = False
+        self._write_state_file()
+        return took
 
     def close(self) -> None:
         self._closing.set()
@@ -357,6 +386,7 @@ class Sandbox:
         assert self.server and self.service
         return {
             "pattern": self.pattern.slug,
+            "code": self.target.source,
             "owner_pid": os.getpid(),
             "server": {
                 "pid": self.server.pid,

@@ -1,4 +1,4 @@
-"""The pattern's service process: start, health, SIGTERM, SIGKILL, restart on the same port."""
+"""The service process (a pattern or the user's code): start, health, SIGTERM, SIGKILL, restart on the same port."""
 
 from __future__ import annotations
 
@@ -16,8 +16,17 @@ from restate_play.waiting import WaitTimeout, eventually
 
 
 class ServiceProcess:
-    def __init__(self, slug: str, port: int, log_path: Path, env: dict[str, str], client_ports: tuple[int, ...] = ()):
+    def __init__(
+        self,
+        slug: str,
+        port: int,
+        log_path: Path,
+        env: dict[str, str],
+        client_ports: tuple[int, ...] = (),
+        target_args: list[str] | None = None,
+    ):
         self.slug = slug
+        self.target_args = target_args or [slug]  # what service_main serves (target.service_args())
         self.port = port
         self.client_ports = client_ports
         self.log_path = log_path
@@ -41,7 +50,11 @@ class ServiceProcess:
                     f"Port {port} (for the {self.slug} service process) is already in use on {HOST}.",
                     "Stop what holds it, or choose another with --service-port.",
                 )
-        args = [sys.executable, "-m", "restate_play.sandbox.service_main", self.slug, "--port", str(self.port)]
+        # -P: no working directory on sys.path, so restate_play is the installed one even when the
+        # command starts inside a checkout holding another copy (the user's code is put on the
+        # path by service_main itself, after restate_play is imported).
+        module = "restate_play.sandbox.service_main"
+        args = [sys.executable, "-P", "-m", module, *self.target_args, "--port", str(self.port)]
         for p in self.client_ports:
             args += ["--client-port", str(p)]
         self.child = Child(f"service:{self.slug}", args, self.log_path, {"PYTHONUNBUFFERED": "1", **self.env})
@@ -54,7 +67,7 @@ class ServiceProcess:
         if not self.child.alive():
             raise PlayError(
                 f"The {self.slug} service process exited during start-up. Last lines of its log:\n  "
-                + "\n  ".join(self.child.log_tail(15))
+                + "\n  ".join(self.child.log_tail(25))
             )
         try:
             ok = http.get(f"{self.url}/health").status_code == 200

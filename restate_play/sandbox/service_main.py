@@ -1,6 +1,9 @@
 """Entry point of a pattern's service process: one hypercorn server in one PID, h2c.
 
-    python -m restate_play.sandbox.service_main <slug> --port 9080 [--client-port 5000 ...]
+    python -P -m restate_play.sandbox.service_main <slug> --port 9080 [--client-port 5000 ...]
+    python -P -m restate_play.sandbox.service_main <name> --path DIR (--file F | --module M) [--attr A] --port 9080
+
+The first serves a pattern, the second the user's own code (see sandbox/target.py, user_code.py).
 
 The restate endpoint and the pattern's small client app (if any) share this one process, so a
 SIGKILL of this PID crashes everything the pattern runs, exactly like killing a real service.
@@ -16,6 +19,7 @@ import json
 import logging
 import signal
 import sys
+from pathlib import Path
 
 import restate
 from hypercorn.asyncio import serve
@@ -70,11 +74,31 @@ def lenient_void_input(restate_app):
     return app
 
 
-def build_app(slug: str, client_ports: list[int]):
-    pattern = get_pattern(slug)
-    module = importlib.import_module(pattern.module)
-    restate_app = lenient_void_input(restate.app(services=list(module.services)))
-    client_app = getattr(module, "client_app", None) if client_ports else None
+def user_app(args: argparse.Namespace):
+    """The user's services, or exit 2 with the reason (the parent shows the log's tail)."""
+    from restate_play.sandbox.user_code import TargetError, find_app, import_target
+
+    file = Path(args.file).resolve() if args.file else None
+    try:
+        module = import_target(Path(args.path), file, args.module)
+        return find_app(module, args.attr, str(file or args.module)), file or module.__file__
+    except TargetError as err:
+        print(f"[restate-play] cannot serve {file or args.module}: {err}", file=sys.stderr, flush=True)
+        raise SystemExit(2) from None
+
+
+def build_app(args: argparse.Namespace):
+    client_ports: list[int] = args.client_port
+    if args.path is not None:
+        found, source = user_app(args)
+        restate_app, client_app = lenient_void_input(found), None
+    else:
+        pattern = get_pattern(args.slug)
+        module = importlib.import_module(pattern.module)
+        restate_app = lenient_void_input(restate.app(services=list(module.services)))
+        client_app = getattr(module, "client_app", None) if client_ports else None
+        source = module.__file__
+    print(f"[restate-play] code: {source}", flush=True)
 
     async def app(scope, receive, send):
         if scope["type"] == "lifespan":  # nothing to set up; answer so hypercorn does not warn
@@ -117,7 +141,7 @@ async def _main(args: argparse.Namespace) -> None:
     except ImportError:  # restate-sdk < 1.3
         loop.add_signal_handler(signal.SIGTERM, stop.set)
     loop.add_signal_handler(signal.SIGINT, stop.set)
-    app = build_app(args.slug, args.client_port)
+    app = build_app(args)
     print(
         f"[restate-play] serving {args.slug} on 127.0.0.1:{args.port}"
         + "".join(f", client app on 127.0.0.1:{p}" for p in args.client_port),
@@ -131,6 +155,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("slug")
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--client-port", type=int, action="append", default=[])
+    parser.add_argument("--path", help="The user's code: this directory goes on sys.path.")
+    parser.add_argument("--file", help="The user's Python file to import.")
+    parser.add_argument("--module", help="The user's module to import (from --path).")
+    parser.add_argument("--attr", help="The attribute holding restate.app(...) or a list of services.")
     args = parser.parse_args(argv)
     # Whole lines only: ctx.run actions print from a thread pool (see whole_lines.py).
     sys.stdout, sys.stderr = WholeLineWriter(1), WholeLineWriter(2)

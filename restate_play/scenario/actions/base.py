@@ -122,6 +122,7 @@ class Expectation(Action, Generic[R]):
     """A check: polled until it holds or its timeout runs out (expectations say where things settle)."""
 
     default_timeout: ClassVar[float | None] = 10.0
+    reads_ledger: ClassVar[bool] = False  # judged on the world's ledger (see ScenarioRunner.settle)
     timeout: float | None = Doc(
         "Seconds to keep checking before the expectation fails (default 10; 0 checks once).", ge=0
     )

@@ -114,6 +114,7 @@ class ExpectLedger(Expectation[LedgerSeen]):
     name: ClassVar[str] = "expect_ledger"
     summary: ClassVar[str] = "The world's ledger: counts, order, argument values, timing of side effects."
     example: ClassVar[str] = 'expect_ledger = { action = "flight.book", where = { customer = "12345" }, count = 1 }'
+    reads_ledger: ClassVar[bool] = True
     expect_ledger: LedgerQuery = Field(description="What the ledger must show.")
 
     def refers(self) -> list[tuple[str, str]]:
@@ -201,6 +202,7 @@ class ExpectConcurrency(Expectation[list[LedgerEntry]]):
     name: ClassVar[str] = "expect_concurrency"
     summary: ClassVar[str] = "How many ran at once: +1 at each start entry, -1 at each end, in ledger order."
     example: ClassVar[str] = 'expect_concurrency = { start = "task.start", end = "task.end", at_most = 2 }'
+    reads_ledger: ClassVar[bool] = True
     expect_concurrency: ConcurrencyQuery = Field(description="The start/end actions and the bound.")
 
     async def observe(self, run: ScenarioRunner) -> list[LedgerEntry]:
@@ -243,6 +245,7 @@ class ExpectSpans(Expectation[list[LedgerEntry]]):
     example: ClassVar[str] = (
         'expect_spans = { start = "work.start", end = "work.done", by = "task", concurrent = true }'
     )
+    reads_ledger: ClassVar[bool] = True
     expect_spans: SpansQuery = Field(description="The spans and what they must show.")
 
     async def observe(self, run: ScenarioRunner) -> list[LedgerEntry]:

@@ -1,0 +1,127 @@
+"""--watch: a save under the target's directory restarts the service on the new code.
+
+`run --watch` plays the scenario again on a fresh sandbox (a new server, a new deployment: a
+verdict never depends on what the previous replay left behind); `serve --watch` keeps its server
+and its state, restarts the service and registers it again. Changes are collected by watchfiles
+in a thread of this process (debounced: a burst of writes from one save is one change), so the
+command itself is never restarted; a broken file shows its error and the loop waits for the next
+save. Ctrl-C reaches the main thread, whose `with Sandbox(...)` stops everything.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from rich.console import Console
+from rich.text import Text
+
+from restate_play.errors import PlayError
+from restate_play.scenario.result import RunResult
+
+# What a project's code and scenarios are made of; editors' swap files, caches and .git are not.
+WATCHED = (".toml", ".json", ".txt")
+
+
+class Changes:
+    """Debounced sets of changed paths under `root`, gathered in a daemon thread."""
+
+    def __init__(self, root: Path):
+        import watchfiles
+
+        self.root = root
+        self._queue: queue.Queue[set[str]] = queue.Queue()
+        self._stop = threading.Event()
+        watch_filter = watchfiles.PythonFilter(extra_extensions=WATCHED)
+
+        def gather() -> None:
+            for batch in watchfiles.watch(
+                root, watch_filter=watch_filter, debounce=1600, step=50, stop_event=self._stop, rust_timeout=500
+            ):
+                self._queue.put({path for _change, path in batch})
+
+        self._thread = threading.Thread(target=gather, name="watch", daemon=True)
+        self._thread.start()
+
+    def next(self, timeout: float | None = None) -> set[str]:
+        """The paths changed since the last call (waits for a change, up to `timeout` when given)."""
+        paths = self._queue.get(timeout=timeout)
+        while not self._queue.empty():  # saves made while a replay ran: one more replay, not several
+            paths |= self._queue.get_nowait()
+        return paths
+
+    def pending(self) -> set[str]:
+        try:
+            return self.next(timeout=0)
+        except queue.Empty:
+            return set()
+
+    def close(self) -> None:
+        self._stop.set()
+
+    def describe(self, paths: set[str]) -> str:
+        names = sorted(_relative(Path(p), self.root) for p in paths)
+        return ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
+
+
+def _relative(path: Path, root: Path) -> str:
+    try:
+        return str(path.relative_to(root))
+    except ValueError:
+        return str(path)
+
+
+def watch_runs(
+    spec: str,
+    play: Callable[[], RunResult],
+    show: Callable[[RunResult], None],
+    as_json: bool,
+    status: Callable[[str], None],
+) -> None:
+    """run --watch: play, show the verdict (or the error: a broken file), wait for a save, again,
+    until Ctrl-C. The directory watched is the target's as resolved now."""
+    from restate_play.errors import report
+    from restate_play.sandbox.target import resolve
+
+    root = resolve(spec).root
+    changes = Changes(root)
+    try:
+        while True:
+            try:
+                show(play())
+            except PlayError as err:
+                report(err, as_json)
+            status(f"Watching {root} for changes; Ctrl-C stops.")
+            paths = changes.next()
+            status(f"Changed: {changes.describe(paths)}. Replaying on a fresh sandbox…")
+    finally:
+        changes.close()
+
+
+def serve_reloading(out: Console, sb, follow: Callable[[], None]) -> None:
+    """serve --watch: `follow` (the log, in this thread) while a thread reloads the service on save."""
+    changes = Changes(sb.target.root)
+
+    def reload_on_save() -> None:
+        while True:
+            paths = changes.next()
+            out.print(Text(f"Changed: {changes.describe(paths)}. Restarting the service…", style="bold yellow"))
+            t0 = time.monotonic()
+            try:
+                sb.reload_service()
+            except PlayError as err:
+                first = err.message.splitlines()[0]
+                out.print(Text(f"{first} Its log is above; waiting for the next save.", style="bold red"))
+                continue
+            took = time.monotonic() - t0
+            message = f"Reloaded in {took:.2f} s: pid {sb.service.pid}, registered again as {sb.deployment_id}."
+            out.print(Text(message, style="bold green"), soft_wrap=True)
+
+    threading.Thread(target=reload_on_save, name="reload", daemon=True).start()
+    try:
+        follow()
+    finally:
+        changes.close()
