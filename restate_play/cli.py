@@ -434,7 +434,7 @@ def crash_demo_command(
 @app.command()
 @_friendly
 def chaos(
-    pattern: Annotated[str, typer.Argument(help="Pattern slug (see which have chaos traffic in the README).")],
+    pattern: Annotated[str, typer.Argument(help="Pattern slug (`restate-play list` marks those with chaos traffic).")],
     requests: Annotated[int, typer.Option("--requests", help="How many requests to send.")] = 300,
     concurrency: Annotated[int, typer.Option("--concurrency", help="Requests in flight at once.")] = 16,
     kills: Annotated[int, typer.Option("--kills", help="How many SIGKILLs during the traffic.")] = 10,
