@@ -10,6 +10,7 @@ median and spread (min–max) of each, and ours/theirs:
   state get       restate-play state get machineOperator a   |  restate kv get machineOperator a
   invocations     restate-play invocations list              |  restate invocations list --all
   describe        restate-play invocations describe <id>     |  restate invocations describe <id>
+  state get --json  (no rich: the scripts' path)
   python          python -c pass (the interpreter's own start, the floor for any Python command)
 
 The Restate CLI 1.7.12 is the npm registry's static binary (@restatedev/restate-<os>-<arch>),
@@ -185,6 +186,7 @@ def main() -> None:
                     [*measured, "invocations", "describe", described],
                     [restate, "invocations", "describe", described],
                 ),
+                "state get --json": ([*measured, "state", "get", "machineOperator", "a", "--json"], None),
                 "python -c pass": ([sys.executable, "-c", "pass"], None),
             }
             source = f" from {options.checkout}" if options.checkout else ""
