@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import copy
+import fcntl
+import inspect
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -17,9 +20,28 @@ from restate_play.sandbox.ports import free_ports, port_in_use, retarget
 from restate_play.waiting import eventually
 
 REPO = Path(__file__).resolve().parent.parent
-# Tests that must not share a worker's time with each other under `pytest -n N --dist loadgroup`: the
-# long storm and the real-terminal tutorial (its screen is read with timeouts) go to one worker, in turn.
-HEAVY = {"test_a_long_storm_never_breaks_restates_connection_to_the_service", "test_in_a_real_terminal_with_tmux"}
+# Default runs whose checks measure time (gaps, how many at once): their readers run `alone`.
+TIMING_SENSITIVE_RUNS = {"rate-limiting", "priority-queue"}
+_DEFAULT_RUN_OF = re.compile(r"""default_run\(\s*["']([a-z0-9-]+)["']""")
+
+
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers",
+        "alone: under pytest -n N, no other test runs meanwhile (its checks measure time, or it loads the machine)",
+    )
+
+
+def _default_run_slug(item) -> str:
+    """The pattern whose default run the test reads: its `slug` parameter, the slug it names, or its file's."""
+    callspec = getattr(item, "callspec", None)
+    if callspec and callspec.params.get("slug"):
+        return callspec.params["slug"]
+    try:
+        named = _DEFAULT_RUN_OF.search(inspect.getsource(item.function))
+    except (OSError, TypeError):
+        named = None
+    return named.group(1) if named else item.path.stem.removeprefix("test_").replace("_", "-")
 
 
 @pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
@@ -27,20 +49,40 @@ def pytest_collection_modifyitems(config, items):
     """The e2e marker, and groups for `--dist loadgroup`: each pattern's default-run readers on one worker.
 
     `default_run` is per session, and each xdist worker is a session: readers of one pattern's run
-    spread over workers would play it once per worker. The slug is the test's `slug` parameter, or
-    its file's (tests/e2e/test_<slug>.py).
+    spread over workers would play it once per worker.
     """
     for item in items:
         if "e2e" in item.path.parts:  # every test under tests/e2e, so `-m "not e2e"` runs the fast ones
             item.add_marker(pytest.mark.e2e)
-        if item.originalname in HEAVY:
-            item.add_marker(pytest.mark.xdist_group("heavy"))
         if "default_run" not in getattr(item, "fixturenames", ()):
             continue
-        callspec = getattr(item, "callspec", None)
-        slug = callspec.params.get("slug") if callspec else None
-        slug = slug or item.path.stem.removeprefix("test_").replace("_", "-")
+        slug = _default_run_slug(item)
         item.add_marker(pytest.mark.xdist_group(f"default-run-{slug}"))
+        if slug in TIMING_SENSITIVE_RUNS:
+            item.add_marker(pytest.mark.alone)
+
+
+@pytest.fixture(autouse=True)
+def _alone_or_beside_others(request, tmp_path_factory):
+    """Under xdist, a test marked `alone` runs while no other test does; the others run side by side.
+
+    One lock file per run: every test holds it shared, an `alone` test exclusive. A second lock, the
+    gate, is held only while taking the first, so an `alone` test waiting for its turn stops new
+    tests from starting (else a stream of shared holders could keep it waiting for ever).
+    """
+    if not os.environ.get("PYTEST_XDIST_WORKER"):  # one process: nothing runs beside anything
+        yield
+        return
+    base = tmp_path_factory.getbasetemp().parent / "tests"  # the run's temp dir, shared by its workers
+    alone = request.node.get_closest_marker("alone") is not None
+    with open(f"{base}.gate", "a") as gate, open(f"{base}.lock", "a") as lock:
+        fcntl.flock(gate, fcntl.LOCK_EX)
+        fcntl.flock(lock, fcntl.LOCK_EX if alone else fcntl.LOCK_SH)
+        fcntl.flock(gate, fcntl.LOCK_UN)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 @pytest.fixture(scope="session")

@@ -17,6 +17,7 @@ def batches(ledger_path: Path) -> list[list]:
     return [e.args["items"] for e in ledger.read(ledger_path) if e.action == "batch.received"]
 
 
+@pytest.mark.alone  # 10 items must arrive before the linger timer fires
 def test_document_curls_batch_every_item_once(serve):
     s = serve("batching")
     one_item, lots = get_pattern("batching").curls

@@ -51,6 +51,7 @@ def test_crash_demo_unknown_entry_fails_clearly(restate_binary, isolated_state):
     assert any("Book spaceship" in c["description"] for c in failed)
 
 
+@pytest.mark.alone  # a restart under 5 s
 def test_kill_and_restart_from_another_shell(serve):
     s = serve("stateful-actors")
     env = {"XDG_STATE_HOME": s.env["XDG_STATE_HOME"]}

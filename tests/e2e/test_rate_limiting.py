@@ -15,6 +15,7 @@ from restate_play.world import ledger
 pytestmark = pytest.mark.e2e
 
 
+@pytest.mark.alone  # one request per second, measured
 def test_rate_limiting_document_curls(serve):
     s = serve("rate-limiting")
     set_rate, send_one, send_lots = get_pattern("rate-limiting").curls

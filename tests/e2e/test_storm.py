@@ -46,6 +46,7 @@ def test_storm_errors_are_clear(restate_binary, isolated_state, tmp_path):
     assert proc.returncode == 2 and "Scenario 'waits' cannot drive a storm" in proc.stderr
 
 
+@pytest.mark.alone  # 1500 requests: it would slow every test beside it
 def test_a_long_storm_never_breaks_restates_connection_to_the_service(restate_binary, isolated_state):
     """Over 1000 requests on restate-server's one HTTP/2 connection to hypercorn: no connection error.
 

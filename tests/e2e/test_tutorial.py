@@ -231,6 +231,7 @@ def _tmux(*args: str) -> str:
     return subprocess.run(["tmux", *args], capture_output=True, text=True, timeout=10).stdout
 
 
+@pytest.mark.alone  # reads the terminal's screen with timeouts
 @pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed (./run-tests installs it with apt-get)")
 def test_in_a_real_terminal_with_tmux(restate_binary, isolated_state):
     session = f"restate-play-tutorial-{os.getpid()}"
