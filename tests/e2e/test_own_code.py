@@ -232,3 +232,51 @@ def test_watch_replays_on_save_and_recovers_from_a_syntax_error(project: Path) -
             proc.wait(5)
             raise
     assert processes_mentioning(str(project)) == [], "Ctrl-C left a process behind"
+
+
+def test_serve_watch_reloads_on_save_and_keeps_serving(tmp_path: Path) -> None:
+    from restate_play.loopback_http import loopback_client
+    from restate_play.sandbox.ports import free_ports
+
+    greeter(tmp_path, record=False, count=0)
+    app = tmp_path / "greeter.py"
+    ingress, admin, service, fabric = free_ports(4)
+    ports = ["--ingress-port", str(ingress), "--admin-port", str(admin), "--service-port", str(service)]
+    cmd = [sys.executable, "-P", "-m", "restate_play", "serve", "greeter.py", "--watch", *ports]
+    env = {**os.environ, "COLUMNS": "160", "PYTHONUNBUFFERED": "1"}
+    proc = subprocess.Popen(
+        [*cmd, "--fabric-port", str(fabric)],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+    lines = Lines(proc)
+
+    def greet() -> str:
+        with loopback_client(timeout=20.0) as http:
+            return http.post(f"http://127.0.0.1:{ingress}/Greeter/greet", json="Ada").json()
+
+    try:
+        lines.wait_for("code     ")
+        lines.wait_for("Ctrl-C stops everything")
+        assert greet() == "Hello Ada!"
+        app.write_text(app.read_text().replace("Hello", "Hi"))
+        assert "registered again" in lines.wait_for("Reloaded in")
+        assert greet() == "Hi Ada!"
+        app.write_text(app.read_text() + "\ndef broken(:\n")
+        lines.wait_for("The greeter service process exited during start-up")
+        app.write_text(app.read_text().replace("\ndef broken(:\n", "").replace("Hi", "Hey"))
+        lines.wait_for("Reloaded in")
+        assert greet() == "Hey Ada!"
+    finally:
+        os.killpg(proc.pid, signal.SIGINT)
+        try:
+            proc.wait(30)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(5)
+            raise
+    assert processes_mentioning(str(tmp_path)) == [], "Ctrl-C left a process behind"
