@@ -14,7 +14,7 @@ from restate_play.patterns.catalog import Pattern
 from restate_play.sandbox import registry
 from restate_play.sandbox.ports import retarget
 from restate_play.sandbox.sandbox import Sandbox, SandboxOptions
-from restate_play.sandbox.target import resolve
+from restate_play.sandbox.target import USER_CATEGORY, resolve
 
 # The documents' ports: their curl lines say localhost:8080 (ingress) and localhost:9070 (admin).
 DOC_PORTS = {"ingress": 8080, "admin": 9070, "service": 9080}
@@ -114,6 +114,8 @@ def _where(sb: Sandbox, flag: str) -> tuple[Text, list[str]]:
     info.append(f"ingress  {sb.ingress_url}\nadmin    {sb.admin_url}  (web UI: {sb.admin_url}/ui/)\n")
     info.append(f"service  {sb.service.url}  (pid {sb.service.pid})\n")
     info.append(f"code     {sb.target.source}\n")
+    if sb.pattern.category == USER_CATEGORY:  # what the user's code turned out to hold
+        info.append(f"services {', '.join(sb.pattern.services)}\n")
     for component in sb.components:
         if component.name == "kafka":
             kafka = component.describe()

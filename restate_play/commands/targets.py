@@ -41,5 +41,10 @@ def scenario_file(target: Target, scenario: str | None) -> Path:
 
 def code_line(target: Target) -> str:
     """Which code is served, for the status line and panels."""
-    origin = "the installed restate-play" if isinstance(target, PatternTarget) else "your code"
-    return f"Serving {target.source} ({origin})"
+    if isinstance(target, PythonTarget):
+        return f"Serving {target.source} (your code)"
+    line = f"Serving {target.source} (the installed restate-play)"
+    slug = target.pattern.slug
+    if Path(slug).is_dir():  # `new sagas` makes ./sagas: the bare slug stays the pattern
+        line += f"; ./{slug} is a directory too: `./{slug}` names it"
+    return line
