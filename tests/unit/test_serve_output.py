@@ -13,6 +13,7 @@ from rich.console import Console
 
 from restate_play.commands.serve import _banner, local_curls
 from restate_play.patterns.catalog import get_pattern
+from restate_play.sandbox.target import PatternTarget
 
 BOX = re.compile("[\u2500-\u257f]")  # box-drawing characters: │ ┃ ╭ ╰ ─ …
 
@@ -35,6 +36,7 @@ def fake_sandbox(slug: str, ingress: int, admin: int, components=()) -> SimpleNa
     }
     return SimpleNamespace(
         pattern=pattern,
+        target=PatternTarget(pattern),
         ingress_url=f"http://127.0.0.1:{ingress}",
         admin_url=f"http://127.0.0.1:{admin}",
         service=SimpleNamespace(url=f"http://127.0.0.1:{admin + 10}", pid=2, client_ports=clients),
