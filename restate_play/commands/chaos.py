@@ -71,7 +71,7 @@ def run_chaos(
         chaos, keys=spec.keys, requests=requests, kills=kills, seed=seed, targets=targets, idempotent=idempotent
     )
     with Sandbox(pattern, SandboxOptions(time_scale=time_scale, supervise=True), status=status) as sb:
-        driver = ChaosDriver(plan, SandboxParts(sb, pattern.services), concurrency=concurrency, note=note)
+        driver = ChaosDriver(plan, SandboxParts(sb), concurrency=concurrency, note=note)
 
         async def play() -> list[InvariantResult]:
             await driver.run()

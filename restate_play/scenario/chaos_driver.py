@@ -7,8 +7,8 @@ import asyncio
 import json
 import os
 import time
-from collections import deque
-from collections.abc import Callable
+from collections import Counter, deque
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -35,6 +35,7 @@ class ChaosParts(Protocol):
     admin_url: str
     ledger_path: Path
     services: tuple[str, ...]  # the pattern's Restate services: their invocations and state are the evidence
+    subscriptions: tuple[tuple[str, str], ...]  # (Kafka topic, "Service/handler" it feeds)
 
     def pid(self, part: str) -> int | None: ...
     def kill(self, part: str) -> None: ...
@@ -48,8 +49,12 @@ class ChaosParts(Protocol):
 class SandboxParts:
     """What a chaos run kills and restarts, and its Kafka producer, over one sandbox."""
 
-    def __init__(self, sandbox: Sandbox, services: tuple[str, ...]):
-        self.sandbox, self.services = sandbox, services
+    def __init__(self, sandbox: Sandbox):
+        self.sandbox, self.services, self.subscriptions = (
+            sandbox,
+            sandbox.pattern.services,
+            sandbox.pattern.subscriptions,
+        )
         self.ingress_url, self.admin_url, self.ledger_path = sandbox.ingress_url, sandbox.admin_url, sandbox.ledger_path
         self._publisher: Any = None  # one producer for the whole run (a new one per record costs ~0.1 s)
         self._sql: Introspection | None = None  # made on first use, inside the run's event loop
@@ -304,18 +309,30 @@ class ChaosDriver:
             await asyncio.sleep(0.1)
         return None
 
+    def _consumed(self) -> list[tuple[str, int, str]]:
+        """Kafka records become invocations only once Restate consumed them: per topic the traffic
+        published to, the count query of its subscriber's invocations, how many records went out,
+        and what they were."""
+        published = Counter(o.request.topic for o in self.outcomes if o.request.topic is not None)
+        feeds = dict(self.parts.subscriptions)
+        out = []
+        for topic, n in sorted(published.items()):
+            service, handler = feeds[topic].split("/")
+            query = (
+                "SELECT count(*) AS n FROM sys_invocation WHERE "
+                f"target_service_name = {sql_str(service)} AND target_handler_name = {sql_str(handler)}"
+            )
+            out.append((query, n, f"{feeds[topic]} invocations for the {n} records published to {topic}"))
+        return out
+
     async def collect(self, spec: ChaosSpec) -> tuple[Evidence, list[str]]:
         """Wait for the pattern to be idle, then gather responses, ledger, state and invocations.
         Also returns a sentence per invocation still not done (empty when idle)."""
         sql, services = Introspection(self.parts.admin_url), self.parts.services
         try:
-            # Kafka records become invocations once Restate consumed them: wait for them, and for
-            # the HTTP requests beside them (event-enrichment), before calling the pattern idle.
-            published = sum(1 for o in self.outcomes if o.request.topic)
-            if published:
-                published += sum(1 for o in self.outcomes if not o.request.topic and o.status == 200)
-            idle = await wait_idle(sql, services, settle=spec.settle, at_least=published)
-            stuck = [] if idle else await still_running(sql, services)
+            consumed = self._consumed()
+            idle = await wait_idle(sql, services, settle=spec.settle, consumed=[(q, n) for q, n, _ in consumed])
+            stuck = [] if idle else await still_running(sql, services) + await _shortfalls(sql, consumed)
             evidence = Evidence(
                 self.outcomes,
                 ledger.read(self.parts.ledger_path),
@@ -363,16 +380,31 @@ async def still_running(sql: Introspection, services: tuple[str, ...]) -> list[s
     ]
 
 
+async def _shortfalls(sql: Introspection, consumed: list[tuple[str, int, str]]) -> list[str]:
+    sentences = []
+    for query, n, what in consumed:
+        rows = await sql.query(query)
+        got = int(rows[0]["n"]) if rows else 0
+        if got < n:
+            sentences.append(f"only {got} {what}")
+    return sentences
+
+
 async def wait_idle(
-    sql: Introspection, services: tuple[str, ...], timeout: float = 60.0, settle: float = 0.0, at_least: int = 0
+    sql: Introspection,
+    services: tuple[str, ...],
+    timeout: float = 60.0,
+    settle: float = 0.0,
+    consumed: Sequence[tuple[str, int]] = (),
 ) -> bool:
     """Wait until the pattern's invocations are done. Scheduled ones (timers) do not count: a
     payment token's one-hour expiry is meant to still be pending. A pattern whose invariants need
-    short timers to fire first (batching's linger) declares `settle` seconds to wait for them."""
-    count, busy = _count(services), _count(services, not_done=True)
-    deadline = time.monotonic() + timeout
-    if at_least and not await _poll_count(sql, count, lambda n: n >= at_least, deadline):
-        return False
+    short timers to fire first (batching's linger) declares `settle` seconds to wait for them.
+    `consumed`: (count query, at least): the invocations published Kafka records must become first."""
+    busy, deadline = _count(services, not_done=True), time.monotonic() + timeout
+    for query, at_least in consumed:
+        if not await _poll_count(sql, query, lambda n, at_least=at_least: n >= at_least, deadline):
+            return False
     for pause in (settle, 0.0) if settle else (0.0,):
         await asyncio.sleep(pause)
         if not await _poll_count(sql, busy, lambda n: n == 0, deadline):
