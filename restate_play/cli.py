@@ -72,7 +72,7 @@ TARGET_HELP = (
     "A pattern slug (e.g. sagas, see `restate-play list`), or your own code: a directory (its app.py, or what "
     "its restate-play.toml names), a .py file, or module:attr (a restate.app(...) or a list of services)."
 )
-TargetArg = Annotated[str, typer.Argument(metavar="TARGET", help=TARGET_HELP)]
+TargetArg = Annotated[str, typer.Argument(help=TARGET_HELP)]
 WatchOpt = Annotated[
     bool, typer.Option("--watch", help="On every save under the target's directory: restart the service and go again.")
 ]
@@ -121,7 +121,7 @@ def _print_legend(wanted: bool) -> None:
 @app.command()
 @_friendly
 def run(
-    pattern: TargetArg,
+    target: TargetArg,
     scenario: Annotated[
         str | None, typer.Option("--scenario", "-s", help="Scenario name in scenarios/, or a path to a .toml file.")
     ] = None,
@@ -181,10 +181,10 @@ def run(
     if watch:  # until Ctrl-C: each save replays the scenario on a fresh sandbox
         from restate_play.commands.watch import watch_runs
 
-        watch_runs(pattern, lambda: run_pattern(pattern, scenario, mode, out, status, time_scale, data_dir),
+        watch_runs(target, lambda: run_pattern(target, scenario, mode, out, status, time_scale, data_dir),
                    lambda result: _show_run(result, as_json, out), as_json, status)
     result = run_pattern(
-        pattern,
+        target,
         scenario,
         mode,
         out,
@@ -212,7 +212,7 @@ def _show_run(result, as_json: bool, out) -> None:
 @app.command()
 @_friendly
 def serve(
-    pattern: TargetArg,
+    target: TargetArg,
     ingress_port: Annotated[int, typer.Option(help="Ingress port (the documents use 8080).")] = 8080,
     admin_port: Annotated[int, typer.Option(help="Admin API port (the documents use 9070).")] = 9070,
     service_port: Annotated[int, typer.Option(help="The service's port (the documents use 9080).")] = 9080,
@@ -240,7 +240,7 @@ def serve(
     from restate_play.commands.serve import serve_pattern
 
     serve_pattern(
-        pattern,
+        target,
         ingress_port,
         admin_port,
         service_port,
@@ -406,7 +406,7 @@ for _action, _doc in (
 def crash_demo_command(
     pattern: Annotated[
         str | None,
-        typer.Argument(metavar="[TARGET]", help=TARGET_HELP + " Default: sagas; a directory: its crash.toml."),
+        typer.Argument(help=TARGET_HELP + " Default: sagas; a directory: its crash.toml."),
     ] = None,
     at: Annotated[str | None, typer.Option("--at", help="Crash right after this journal entry is recorded, "
                                                         "e.g. \"Book flight\".")] = None,
