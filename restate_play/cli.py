@@ -181,8 +181,13 @@ def run(
     if watch:  # until Ctrl-C: each save replays the scenario on a fresh sandbox
         from restate_play.commands.watch import watch_runs
 
-        watch_runs(target, lambda: run_pattern(target, scenario, mode, out, status, time_scale, data_dir),
-                   lambda result: _show_run(result, as_json, out), as_json, status)
+        watch_runs(
+            target,
+            lambda: run_pattern(target, scenario, mode, out, status, time_scale, data_dir),
+            lambda result: _show_run(result, as_json, out),
+            as_json,
+            status,
+        )
     result = run_pattern(
         target,
         scenario,
@@ -408,8 +413,9 @@ def crash_demo_command(
         str | None,
         typer.Argument(help=TARGET_HELP + " Default: sagas; a directory: its crash.toml."),
     ] = None,
-    at: Annotated[str | None, typer.Option("--at", help="Crash right after this journal entry is recorded, "
-                                                        "e.g. \"Book flight\".")] = None,
+    at: Annotated[
+        str | None, typer.Option("--at", help='Crash right after this journal entry is recorded, e.g. "Book flight".')
+    ] = None,
     target: Annotated[str, typer.Option("--target", help="What to SIGKILL: service or server.")] = "service",
     as_json: JsonOpt = False,
     plain: Annotated[bool, typer.Option("--plain", help="Plain lines instead of the live dashboard.")] = False,
@@ -440,8 +446,9 @@ def chaos(
     kills: Annotated[int, typer.Option("--kills", help="How many SIGKILLs during the traffic.")] = 10,
     seed: Annotated[int, typer.Option("--seed", help="Same seed, same traffic and kill points.")] = 7,
     target: Annotated[str, typer.Option("--target", help="What to kill: service, server or both.")] = "both",
-    no_idempotency: Annotated[bool, typer.Option("--no-idempotency", help="Send without idempotency keys, to "
-                                                                         "watch an invariant break.")] = False,
+    no_idempotency: Annotated[
+        bool, typer.Option("--no-idempotency", help="Send without idempotency keys, to watch an invariant break.")
+    ] = False,
     time_scale: Annotated[float, typer.Option("--time-scale", help="Scale the pattern's waits.")] = 0.02,
     as_json: JsonOpt = False,
 ) -> None:
@@ -453,8 +460,18 @@ def chaos(
     from restate_play.commands.common import print_json, stderr_console, stdout_console
 
     err = stderr_console()
-    report = run_chaos(pattern, requests, concurrency, kills, seed, target, not no_idempotency, time_scale,
-                       note=lambda m: err.print(m), status=lambda m: err.print(f"[dim]{m}[/]"))
+    report = run_chaos(
+        pattern,
+        requests,
+        concurrency,
+        kills,
+        seed,
+        target,
+        not no_idempotency,
+        time_scale,
+        note=lambda m: err.print(m),
+        status=lambda m: err.print(f"[dim]{m}[/]"),
+    )
     if as_json:
         print_json(report)
     else:
@@ -501,7 +518,7 @@ def ps(as_json: JsonOpt = False) -> None:
 @db_app.command("sql")
 @_friendly
 def db_sql(
-    query: Annotated[str, typer.Argument(help="One SQL statement, e.g. \"SELECT * FROM users\".")],
+    query: Annotated[str, typer.Argument(help='One SQL statement, e.g. "SELECT * FROM users".')],
     database_url: Annotated[
         str | None,
         typer.Option("--database-url", help="PostgreSQL URL (default: the running `serve database`'s database)."),

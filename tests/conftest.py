@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import fcntl
 import inspect
@@ -11,6 +12,7 @@ import re
 import signal
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -20,7 +22,7 @@ from restate_play.sandbox.ports import free_ports, port_in_use, retarget
 from restate_play.waiting import eventually
 
 REPO = Path(__file__).resolve().parent.parent
-# Default runs whose checks measure time (gaps, how many at once): their readers run `alone`.
+# Default runs whose checks measure time (gaps, how many at once): played `alone` (default_run).
 TIMING_SENSITIVE_RUNS = {"rate-limiting", "priority-queue"}
 _DEFAULT_RUN_OF = re.compile(r"""default_run\(\s*["']([a-z0-9-]+)["']""")
 
@@ -56,33 +58,60 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.e2e)
         if "default_run" not in getattr(item, "fixturenames", ()):
             continue
-        slug = _default_run_slug(item)
-        item.add_marker(pytest.mark.xdist_group(f"default-run-{slug}"))
-        if slug in TIMING_SENSITIVE_RUNS:
-            item.add_marker(pytest.mark.alone)
+        item.add_marker(pytest.mark.xdist_group(f"default-run-{_default_run_slug(item)}"))
+
+
+class Turns:
+    """Under xdist, a test marked `alone` runs while no other test does; the others run side by side.
+
+    One lock file per run: every test holds it shared, an `alone` one exclusive. A second lock, the
+    gate, is held only while taking the first, so an `alone` test waiting for its turn stops new
+    tests from starting (else a stream of shared holders could keep it waiting for ever).
+    """
+
+    def __init__(self, base: Path):
+        self.gate, self.lock = open(f"{base}.gate", "a"), open(f"{base}.lock", "a")  # noqa: SIM115
+
+    def take(self, exclusive: bool) -> None:
+        fcntl.flock(self.gate, fcntl.LOCK_EX)
+        fcntl.flock(self.lock, fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)  # converts a held lock
+        fcntl.flock(self.gate, fcntl.LOCK_UN)
+
+    @contextlib.contextmanager
+    def alone(self) -> Iterator[None]:
+        """Exclusive for a while inside a test that holds the shared turn (a timing-sensitive run)."""
+        self.take(exclusive=True)
+        try:
+            yield
+        finally:
+            self.take(exclusive=False)
+
+    def close(self) -> None:
+        self.gate.close()
+        self.lock.close()  # releases the lock
+
+
+_turns: Turns | None = None  # this worker's (one test at a time per worker)
 
 
 @pytest.fixture(autouse=True)
 def _alone_or_beside_others(request, tmp_path_factory):
-    """Under xdist, a test marked `alone` runs while no other test does; the others run side by side.
-
-    One lock file per run: every test holds it shared, an `alone` test exclusive. A second lock, the
-    gate, is held only while taking the first, so an `alone` test waiting for its turn stops new
-    tests from starting (else a stream of shared holders could keep it waiting for ever).
-    """
+    global _turns
     if not os.environ.get("PYTEST_XDIST_WORKER"):  # one process: nothing runs beside anything
         yield
         return
-    base = tmp_path_factory.getbasetemp().parent / "tests"  # the run's temp dir, shared by its workers
-    alone = request.node.get_closest_marker("alone") is not None
-    with open(f"{base}.gate", "a") as gate, open(f"{base}.lock", "a") as lock:
-        fcntl.flock(gate, fcntl.LOCK_EX)
-        fcntl.flock(lock, fcntl.LOCK_EX if alone else fcntl.LOCK_SH)
-        fcntl.flock(gate, fcntl.LOCK_UN)
-        try:
-            yield
-        finally:
-            fcntl.flock(lock, fcntl.LOCK_UN)
+    _turns = Turns(tmp_path_factory.getbasetemp().parent / "tests")  # the run's temp dir: all its workers
+    _turns.take(exclusive=request.node.get_closest_marker("alone") is not None)
+    try:
+        yield
+    finally:
+        _turns.close()
+        _turns = None
+
+
+def alone() -> contextlib.AbstractContextManager:
+    """Nothing else runs meanwhile (under xdist; a no-op in one process)."""
+    return _turns.alone() if _turns else contextlib.nullcontext()
 
 
 @pytest.fixture(scope="session")
@@ -121,7 +150,8 @@ def default_run(shared_server):
 
     def get(slug: str) -> tuple[int, dict]:
         if slug not in runs:
-            runs[slug] = run_json("run", slug, env=shared_server["env"])
+            with alone() if slug in TIMING_SENSITIVE_RUNS else contextlib.nullcontext():
+                runs[slug] = run_json("run", slug, env=shared_server["env"])
         code, result = runs[slug]
         return code, copy.deepcopy(result)
 

@@ -246,6 +246,7 @@ async def _play_live(runner: ScenarioRunner, observer: Observer, model: LiveMode
     # What exists now (modules, the sandbox) lives for the whole run: keep it out of the collector's
     # full passes, which otherwise stop a frame for up to ~60 ms (measured in bench/live_view.py).
     gc.freeze()
+
     def frame():
         footer = (
             f"refresh {model.last_refresh_ms:.0f} ms · {model.refreshes} refreshes · "

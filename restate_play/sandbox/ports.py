@@ -23,6 +23,8 @@ def retarget(line: str, mapping: dict[int, int]) -> str:
     its own ports, and the tutorial maps a run's ports back to the documents'.
     """
     return _LOOPBACK_PORT.sub(lambda m: f"{m.group(1)}:{mapping.get(int(m.group(2)), m.group(2))}", line)
+
+
 # A port handed out is not bound until the process it is for starts listening (seconds later): until
 # then the kernel may hand it to another caller's bind(0) — a parallel test worker, or a `run` they
 # started. Every restate-play process on this machine notes what it handed out in one shared file, and

@@ -351,11 +351,17 @@ class Sandbox:
         resumed = 0
         try:
             with loopback_client(timeout=5.0) as http:
-                rows = http.post(
-                    f"{self.server.admin_url}/query",
-                    json={"query": "SELECT id FROM sys_invocation WHERE status IN ('backing-off', 'paused') LIMIT 500"},
-                    headers={"accept": "application/json"},
-                ).json().get("rows", [])
+                rows = (
+                    http.post(
+                        f"{self.server.admin_url}/query",
+                        json={
+                            "query": "SELECT id FROM sys_invocation WHERE status IN ('backing-off', 'paused') LIMIT 500"
+                        },
+                        headers={"accept": "application/json"},
+                    )
+                    .json()
+                    .get("rows", [])
+                )
                 for row in rows:
                     if http.patch(f"{self.server.admin_url}/invocations/{row['id']}/resume").status_code < 300:
                         resumed += 1

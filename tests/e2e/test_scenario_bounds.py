@@ -81,7 +81,7 @@ def test_a_suspended_invocation_says_what_it_waits_on(tmp_path):
 def test_a_scenario_timeout_bounds_every_step(tmp_path):
     scenario = write_scenario(
         tmp_path,
-        'timeout = 3\n' + CAR_NEVER_ANSWERS + '[[step]]\ncall = "BookingWorkflow/run"\n' + TRIP,
+        "timeout = 3\n" + CAR_NEVER_ANSWERS + '[[step]]\ncall = "BookingWorkflow/run"\n' + TRIP,
         "scenario-bound.toml",
     )
     code, result = run_json("run", "sagas", "--scenario", str(scenario))

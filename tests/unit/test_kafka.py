@@ -58,5 +58,3 @@ def test_subscription_curl_is_the_documents():
     line = subscription_curl("localhost:9070", "package-location-updates", "package-tracker/updateLocation")
     assert '"source": "kafka://my-cluster/package-location-updates"' in line
     assert '"options": {"auto.offset.reset": "earliest"}' in line
-
-
