@@ -66,25 +66,33 @@ class Turns:
 
     One lock file per run: every test holds it shared, an `alone` one exclusive. A second lock, the
     gate, is held only while taking the first, so an `alone` test waiting for its turn stops new
-    tests from starting (else a stream of shared holders could keep it waiting for ever).
+    tests from starting (else a stream of shared holders could keep it waiting for ever). Nothing
+    waits for the gate while holding the lock, so two workers can never wait on each other.
     """
 
     def __init__(self, base: Path):
         self.gate, self.lock = open(f"{base}.gate", "a"), open(f"{base}.lock", "a")  # noqa: SIM115
+        self.exclusive = False
 
     def take(self, exclusive: bool) -> None:
         fcntl.flock(self.gate, fcntl.LOCK_EX)
-        fcntl.flock(self.lock, fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)  # converts a held lock
+        fcntl.flock(self.lock, fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)
         fcntl.flock(self.gate, fcntl.LOCK_UN)
+        self.exclusive = exclusive
 
     @contextlib.contextmanager
     def alone(self) -> Iterator[None]:
         """Exclusive for a while inside a test that holds the shared turn (a timing-sensitive run)."""
+        if self.exclusive:
+            yield
+            return
+        fcntl.flock(self.lock, fcntl.LOCK_UN)  # before the gate: see the class's comment
         self.take(exclusive=True)
         try:
             yield
         finally:
-            self.take(exclusive=False)
+            fcntl.flock(self.lock, fcntl.LOCK_SH)  # back to shared, without the gate
+            self.exclusive = False
 
     def close(self) -> None:
         self.gate.close()
