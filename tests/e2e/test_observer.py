@@ -9,6 +9,7 @@ import pytest
 
 from restate_play.patterns.catalog import get_pattern
 from restate_play.restate.introspection import Introspection
+from restate_play.sandbox.ports import free_ports
 from restate_play.sandbox.sandbox import Sandbox, SandboxOptions
 from restate_play.scenario.observer import LiveModel, Observer
 from restate_play.waiting import eventually_async
@@ -32,7 +33,8 @@ class CountingSql(Introspection):
 
 @pytest.fixture
 def sandbox(restate_binary, isolated_state):
-    with Sandbox(get_pattern("durable-rpc"), SandboxOptions()) as sb:
+    pattern = get_pattern("durable-rpc")  # its client app on a free port, not the document's 5000
+    with Sandbox(pattern, SandboxOptions(client_ports=tuple(free_ports(len(pattern.client_ports))))) as sb:
         yield sb
 
 

@@ -55,13 +55,14 @@ def test_a_long_storm_never_breaks_restates_connection_to_the_service(restate_bi
     """
     from restate_play.commands.run import scenario_path
     from restate_play.patterns.catalog import get_pattern
+    from restate_play.sandbox.ports import free_ports
     from restate_play.sandbox.sandbox import Sandbox, SandboxOptions
     from restate_play.scenario.model import load
     from restate_play.scenario.storm import Storm, storm_template
 
     pattern = get_pattern("durable-rpc")
     template = storm_template(load(scenario_path(pattern, "durable-rpc.storm")))
-    with Sandbox(pattern, SandboxOptions()) as sb:
+    with Sandbox(pattern, SandboxOptions(client_ports=tuple(free_ports(len(pattern.client_ports))))) as sb:
         stats = asyncio.run(Storm(template, 1500, 16, sb.ingress_url).run())
         assert stats.answered == 1500 and not stats.errors
         rows = httpx.post(
