@@ -12,6 +12,7 @@ from rich.text import Text
 from restate_play.errors import PlayError
 from restate_play.paths import scenarios_dir
 from restate_play.patterns.catalog import PATTERNS, get_pattern
+from restate_play.sandbox.ports import free_ports_like
 from restate_play.sandbox.sandbox import Sandbox, SandboxOptions
 from restate_play.scenario.chaos import (
     ChaosPlan,
@@ -70,7 +71,8 @@ def run_chaos(
     plan = ChaosPlan.make(
         chaos, keys=spec.keys, requests=requests, kills=kills, seed=seed, targets=targets, idempotent=idempotent
     )
-    with Sandbox(pattern, SandboxOptions(time_scale=time_scale, supervise=True), status=status) as sb:
+    options = SandboxOptions(time_scale=time_scale, supervise=True, client_ports=free_ports_like(pattern.client_ports))
+    with Sandbox(pattern, options, status=status) as sb:
         driver = ChaosDriver(plan, SandboxParts(sb), concurrency=concurrency, note=note)
 
         async def play() -> list[InvariantResult]:

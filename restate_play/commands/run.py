@@ -20,7 +20,7 @@ from restate_play.patterns.catalog import Pattern
 from restate_play.restate.ingress import Ingress, IngressResponse
 from restate_play.restate.introspection import Introspection
 from restate_play.sandbox import registry
-from restate_play.sandbox.ports import free_ports
+from restate_play.sandbox.ports import free_ports_like
 from restate_play.sandbox.sandbox import Sandbox, SandboxOptions
 from restate_play.sandbox.shared_server import find_shared
 from restate_play.scenario.model import Request, Scenario, Step, load
@@ -140,7 +140,7 @@ def sandbox_options(
         env["RESTATE_PLAY_DURATIONS"] = json.dumps(scenario.durations)
     scale = time_scale if time_scale is not None else (scenario.time_scale or DEFAULT_TIME_SCALE)
     # Free ports everywhere (the client app's too): a run never collides with a `serve` or a test.
-    client_ports = tuple(free_ports(len(pattern.client_ports))) if pattern.client_ports else ()
+    client_ports = free_ports_like(pattern.client_ports)
     return SandboxOptions(time_scale=scale, data_dir=data_dir, extra_env=env, client_ports=client_ports, supervise=True)
 
 

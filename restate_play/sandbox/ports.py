@@ -64,6 +64,12 @@ def free_ports(n: int) -> list[int]:
         return ports
 
 
+def free_ports_like(documented: tuple[int, ...]) -> tuple[int, ...]:
+    """As many free ports as a pattern documents (its client app's): runs that nobody pastes curl
+    lines into (run, chaos) never collide with a `serve`, a test, or each other on the documents' port."""
+    return tuple(free_ports(len(documented))) if documented else ()
+
+
 def _reservations_file() -> Path:
     return Path(tempfile.gettempdir()) / f"restate-play-{os.getuid()}" / "ports-handed-out"
 
