@@ -174,32 +174,29 @@ class _Requests(Action):
         await run.send_requests(self)
 
 
+class _OneRequest(_Requests, RequestFields):
+    """A call or a send step: the step is its one request."""
+
+    @property
+    def requests(self) -> list[RequestFields]:
+        return [self]
+
+    def filled(self, fill: Callable[[str], str]) -> _OneRequest:
+        return self.with_target(fill(self.target))  # type: ignore[return-value]
+
+
 @action
-class Call(_Requests, CallFields):
+class Call(_OneRequest, CallFields):
     name: ClassVar[str] = "call"
     summary: ClassVar[str] = "Call a handler through the ingress and wait for its answer (bounded by timeout)."
     example: ClassVar[str] = 'call = "BookingWorkflow/run"\nbody = { customerId = "12345" }\nexpect = { status = 200 }'
 
-    @property
-    def requests(self) -> list[RequestFields]:
-        return [self]
-
-    def filled(self, fill: Callable[[str], str]) -> Call:
-        return self.with_target(fill(self.call))  # type: ignore[return-value]
-
 
 @action
-class Send(_Requests, SendFields):
+class Send(_OneRequest, SendFields):
     name: ClassVar[str] = "send"
     summary: ClassVar[str] = "Send a one-way request (optionally delayed); Restate answers with the invocation id."
     example: ClassVar[str] = 'send = "reminder/r1/start"\ndelay = "2s"\nas = "reminder"'
-
-    @property
-    def requests(self) -> list[RequestFields]:
-        return [self]
-
-    def filled(self, fill: Callable[[str], str]) -> Send:
-        return self.with_target(fill(self.send))  # type: ignore[return-value]
 
 
 def _item_kind(value: Any) -> str | None:
