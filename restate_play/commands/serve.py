@@ -72,11 +72,14 @@ def serve_pattern(
         beside = [r for r in registry.records("serve") if r.owner_pid != record.owner_pid]
         # Beside other serves, or off the documents' ports, the commands it suggests name this one.
         flag = f" --admin-url {sb.admin_url}" if beside or admin_port != DEFAULT_ADMIN_PORT else ""
-        _banner(out, sb, record.name, flag, beside)
-        if watch:
-            from restate_play.commands.watch import serve_reloading
+        changes = None
+        if watch:  # watching before the banner says it is ready: no save after that is missed
+            from restate_play.commands.watch import Changes, serve_reloading
 
-            serve_reloading(out, sb, lambda: _follow_log(out, sb, flag))
+            changes = Changes(sb.target.root)
+        _banner(out, sb, record.name, flag, beside)
+        if changes is not None:
+            serve_reloading(out, sb, lambda: _follow_log(out, sb, flag), changes)
         else:
             _follow_log(out, sb, flag)
 

@@ -27,7 +27,13 @@ WATCHED = (".toml", ".json", ".txt")
 
 
 class Changes:
-    """Debounced sets of changed paths under `root`, gathered in a daemon thread."""
+    """Debounced sets of changed paths under `root`, gathered in a daemon thread.
+
+    Made before the command says it is ready, and returns once the watcher is watching: a save made
+    right after "ready" (a person's, a test's) is never missed while the watcher is still starting.
+    """
+
+    READY_WITHIN = 10.0  # seconds for the file watcher to start
 
     def __init__(self, root: Path):
         import watchfiles
@@ -35,16 +41,29 @@ class Changes:
         self.root = root
         self._queue: queue.Queue[set[str]] = queue.Queue()
         self._stop = threading.Event()
+        watching = threading.Event()
         watch_filter = watchfiles.PythonFilter(extra_extensions=WATCHED)
 
         def gather() -> None:
+            # yield_on_timeout: an empty batch every rust_timeout ms without changes; the first one
+            # says the watcher is set up.
             for batch in watchfiles.watch(
-                root, watch_filter=watch_filter, debounce=1600, step=50, stop_event=self._stop, rust_timeout=500
+                root,
+                watch_filter=watch_filter,
+                debounce=1600,
+                step=50,
+                stop_event=self._stop,
+                rust_timeout=200,
+                yield_on_timeout=True,
             ):
-                self._queue.put({path for _change, path in batch})
+                watching.set()
+                if batch:
+                    self._queue.put({path for _change, path in batch})
 
         self._thread = threading.Thread(target=gather, name="watch", daemon=True)
         self._thread.start()
+        if not watching.wait(self.READY_WITHIN):
+            raise PlayError(f"The file watcher on {root} did not start within {self.READY_WITHIN:g} s.")
 
     def next(self, timeout: float | None = None) -> set[str]:
         """The paths changed since the last call (waits for a change, up to `timeout` when given)."""
@@ -101,9 +120,8 @@ def watch_runs(
         changes.close()
 
 
-def serve_reloading(out: Console, sb, follow: Callable[[], None]) -> None:
+def serve_reloading(out: Console, sb, follow: Callable[[], None], changes: Changes) -> None:
     """serve --watch: `follow` (the log, in this thread) while a thread reloads the service on save."""
-    changes = Changes(sb.target.root)
 
     def reload_on_save() -> None:
         while True:
