@@ -394,10 +394,13 @@ class ScenarioRunner:
 
     async def restart(self, target: str) -> None:
         restart = self.sandbox.restart_service if target == "service" else self.sandbox.restart_server
+        began = time.time()
         took = await asyncio.to_thread(restart)
         for crash in reversed(self.result.crashes):
             if crash["target"] == target and "restarted_at" not in crash:
-                crash["restarted_at"] = time.time()
+                # The process may already serve while the restart still registers and resumes: it is
+                # back somewhere between the two.
+                crash["restart_began_at"], crash["restarted_at"] = began, time.time()
                 break
         self.reporter.note(f"♻ {target} restarted in {took:.2f} s")
         self.result.timings[f"restart_{target}"] = took
