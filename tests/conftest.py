@@ -290,7 +290,10 @@ class Served:
         mapping.update(zip(get_pattern(self.slug).client_ports, self.clients, strict=True))
         line = retarget(line, mapping)
         proc = subprocess.run(
-            ["bash", "-c", line.replace("curl ", "curl -s ", 1)], capture_output=True, text=True, timeout=60
+            ["bash", "-c", line.replace("curl ", "curl -s --max-time 30 ", 1)],
+            capture_output=True,
+            text=True,
+            timeout=60,
         )
         return proc.stdout
 
