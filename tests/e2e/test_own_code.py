@@ -8,7 +8,6 @@ import importlib.util
 import json
 import os
 import queue
-import signal
 import subprocess
 import sys
 import threading
@@ -16,6 +15,7 @@ import time
 from pathlib import Path
 
 import pytest
+from conftest import stop_process_group
 
 pytestmark = pytest.mark.e2e
 
@@ -224,13 +224,7 @@ def test_watch_replays_on_save_and_recovers_from_a_syntax_error(project: Path) -
         lines.wait_for("Watching")
         assert proc.poll() is None, "the command itself was never restarted"
     finally:
-        os.killpg(proc.pid, signal.SIGINT)
-        try:
-            proc.wait(30)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(5)
-            raise
+        stop_process_group(proc, timeout=30)
     assert processes_mentioning(str(project)) == [], "Ctrl-C left a process behind"
 
 
@@ -272,11 +266,5 @@ def test_serve_watch_reloads_on_save_and_keeps_serving(tmp_path: Path) -> None:
         lines.wait_for("Reloaded in")
         assert greet() == "Hey Ada!"
     finally:
-        os.killpg(proc.pid, signal.SIGINT)
-        try:
-            proc.wait(30)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(5)
-            raise
+        stop_process_group(proc, timeout=30)
     assert processes_mentioning(str(tmp_path)) == [], "Ctrl-C left a process behind"
