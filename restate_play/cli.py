@@ -400,10 +400,67 @@ def _control(action: str, doc: str):
 for _action, _doc in (
     ("cancel", "Cancel an invocation: it stops at its next await and runs its compensations."),
     ("kill", "Kill an invocation at once, without compensations."),
-    ("resume", "Resume a paused or backing-off invocation now."),
     ("purge", "Forget a completed invocation (its journal and result)."),
 ):
     _control(_action, _doc)
+
+PinDeploymentOpt = Annotated[
+    str | None,
+    typer.Option("--deployment", help="latest (the newest: your fix), keep, or a deployment id (dp_…)."),
+]
+
+
+@inv_app.command("resume")
+@_friendly
+def invocations_resume(
+    invocation_id: InvocationId,
+    deployment: PinDeploymentOpt = None,
+    admin_url: AdminUrl = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Resume a paused, suspended or backing-off invocation now; with --deployment latest, on your fixed code.
+
+    Its journal is kept: steps already done are not run again.
+
+    Example: restate-play invocations resume inv_1ab --deployment latest
+    """
+    from restate_play.commands.fix_forward import resume_invocation
+
+    resume_invocation(invocation_id, deployment, admin_url, as_json)
+
+
+@inv_app.command("restart")
+@_friendly
+def invocations_restart(
+    invocation_id: InvocationId,
+    start_from: Annotated[
+        str,
+        typer.Option(
+            "--from",
+            help='The first entry to run again: a step name ("Book hotel", "Book hotel#2" for its second '
+            "occurrence) or a journal index; entries before it are kept. 0 starts over.",
+        ),
+    ] = "0",
+    deployment: PinDeploymentOpt = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Show what is kept, what runs again and the traps; start nothing.")
+    ] = False,
+    attach: Annotated[
+        bool, typer.Option("--attach", help="Wait for the new invocation and show its journal, kept entries marked.")
+    ] = False,
+    admin_url: AdminUrl = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Start a completed invocation again as a new one (restart-as-new), keeping its journal before --from.
+
+    Prints the new invocation id. Warns when a kept step was later undone by a compensation.
+
+    Examples: restate-play invocations restart inv_1ab --from "Book hotel" --dry-run ·
+    restate-play invocations restart inv_1ab --from 5 --attach
+    """
+    from restate_play.commands.fix_forward import restart_invocation
+
+    restart_invocation(invocation_id, start_from, deployment, dry_run, attach, admin_url, as_json)
 
 
 @app.command("crash-demo")

@@ -48,6 +48,32 @@ class Admin:
             raise PlayError(f"No invocation {invocation_id}.")
         return resp.status_code
 
+    async def resume(self, invocation_id: str, deployment: str | None = None) -> tuple[int, str]:
+        """Resume a paused, suspended or backing-off invocation, optionally on another deployment
+        ('latest', 'keep' or a dp_… id) → (HTTP status, Restate's message)."""
+        params = {"deployment": deployment} if deployment else {}
+        resp = await self._request("PATCH", f"/invocations/{invocation_id}/resume", params=params)
+        return resp.status_code, _message(resp)
+
+    async def restart_as_new(
+        self, invocation_id: str, keep_through: int, deployment: str | None = None
+    ) -> tuple[int, str]:
+        """A new invocation from a completed one, keeping journal entries 0…keep_through (Restate's
+        `from`) → (HTTP status, the new invocation id on success, else Restate's message)."""
+        params: dict[str, str | int] = {"from": keep_through}
+        if deployment:
+            params["deployment"] = deployment
+        resp = await self._request("PATCH", f"/invocations/{invocation_id}/restart-as-new", params=params)
+        if resp.status_code == 200:
+            return 200, resp.json().get("new_invocation_id", "")
+        return resp.status_code, _message(resp)
+
+    async def deployments(self) -> list[dict[str, Any]]:
+        resp = await self._request("GET", "/deployments")
+        if resp.status_code >= 300:
+            raise PlayError(f"Listing deployments failed ({resp.status_code}): {resp.text[:300]}")
+        return resp.json().get("deployments", [])
+
     async def set_state(self, service: str, key: str, new_state: dict[str, bytes]) -> None:
         body = {"object_key": key, "new_state": {k: list(v) for k, v in new_state.items()}}
         resp = await self._request("POST", f"/services/{service}/state", json=body)
@@ -61,3 +87,10 @@ class Admin:
         if resp.status_code >= 300:
             raise PlayError(f"Creating subscription {source} → {sink} failed ({resp.status_code}): {resp.text[:300]}")
         return resp.json()
+
+
+def _message(resp: httpx.Response) -> str:
+    try:
+        return str(resp.json().get("message", resp.text))
+    except ValueError:
+        return resp.text[:300]
