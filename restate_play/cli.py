@@ -76,6 +76,26 @@ TargetArg = Annotated[str, typer.Argument(help=TARGET_HELP)]
 WatchOpt = Annotated[
     bool, typer.Option("--watch", help="On every save under the target's directory: restart the service and go again.")
 ]
+OptionalTargetArg = Annotated[
+    str | None,
+    typer.Argument(help=TARGET_HELP + " With --service-cmd or --deployment: a pattern (its scenario) or a directory."),
+]
+ServiceCmdOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--service-cmd",
+        help="Your service in any language: a shell command that listens on 127.0.0.1:$PORT, e.g. "
+        '"npx tsx src/app.ts". Started in its own process group, crashed and restarted like a pattern\'s.',
+    ),
+]
+DeploymentOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--deployment",
+        help="A service you already run (URL, e.g. http://127.0.0.1:9080): registered, never crashed; "
+        "scenarios that crash or restart the service are refused.",
+    ),
+]
 
 
 def _friendly(fn):
@@ -121,7 +141,7 @@ def _print_legend(wanted: bool) -> None:
 @app.command()
 @_friendly
 def run(
-    target: TargetArg,
+    target: OptionalTargetArg = None,
     scenario: Annotated[
         str | None, typer.Option("--scenario", "-s", help="Scenario name in scenarios/, or a path to a .toml file.")
     ] = None,
@@ -160,14 +180,28 @@ def run(
         ),
     ] = False,
     watch: WatchOpt = False,
+    service_cmd: ServiceCmdOpt = None,
+    service_port: Annotated[
+        int | None, typer.Option("--service-port", help="The port --service-cmd listens on (default: a free one).")
+    ] = None,
+    deployment: DeploymentOpt = None,
 ) -> None:
     """Run a pattern's scenario on a fresh sandbox, live, and check what the pattern promises.
 
     With --requests, a storm instead: throughput, errors and latency percentiles of N requests.
     Exit code 0 when every expectation held, 1 when one did not, 2 on errors.
+
+    \b
+    restate-play run sagas                          the pattern, live
+    restate-play run . --watch                      your project; replays on every save
+    restate-play run sagas --service-cmd "npx tsx src/booking_workflow.ts"   your TypeScript sagas
+    restate-play run --deployment http://127.0.0.1:9080 --scenario checks.toml
     """
     from restate_play.commands.common import output_mode
     from restate_play.commands.run import run_pattern
+    from restate_play.sandbox.target import resolve_any
+
+    target = resolve_any(target, service_cmd, deployment)
 
     if kafka_bootstrap:  # read by the Kafka component: use this Kafka, start no broker
         import os
@@ -183,7 +217,7 @@ def run(
 
         watch_runs(
             target,
-            lambda: run_pattern(target, scenario, mode, out, status, time_scale, data_dir),
+            lambda: run_pattern(target, scenario, mode, out, status, time_scale, data_dir, service_port=service_port),
             lambda result: _show_run(result, as_json, out),
             as_json,
             status,
@@ -198,6 +232,7 @@ def run(
         data_dir=data_dir,
         requests=requests,
         concurrency=concurrency,
+        service_port=service_port,
     )
     _show_run(result, as_json, out)
     raise typer.Exit(0 if result.passed else 1)
@@ -217,7 +252,7 @@ def _show_run(result, as_json: bool, out) -> None:
 @app.command()
 @_friendly
 def serve(
-    target: TargetArg,
+    target: OptionalTargetArg = None,
     ingress_port: Annotated[int, typer.Option(help="Ingress port (the documents use 8080).")] = 8080,
     admin_port: Annotated[int, typer.Option(help="Admin API port (the documents use 9070).")] = 9070,
     service_port: Annotated[int, typer.Option(help="The service's port (the documents use 9080).")] = 9080,
@@ -237,15 +272,23 @@ def serve(
     database_url: DatabaseUrl = None,
     db_port: Annotated[int, typer.Option("--db-port", help="Port of the PostgreSQL it starts (database).")] = 5432,
     watch: WatchOpt = False,
+    service_cmd: ServiceCmdOpt = None,
+    deployment: DeploymentOpt = None,
 ) -> None:
     """Start a pattern's sandbox and keep it up, so the source document's curl lines work verbatim.
 
     Ctrl-C stops everything. From another shell: `restate-play state get …`, `restate-play invocations list`.
+
+    \b
+    restate-play serve sagas                        the pattern on 8080/9070/9080
+    restate-play serve . --watch                    your project; restarted and registered on every save
+    restate-play serve sagas --service-cmd "npx tsx src/booking_workflow.ts"   (it listens on $PORT=9080)
     """
     from restate_play.commands.serve import serve_pattern
+    from restate_play.sandbox.target import resolve_any
 
     serve_pattern(
-        target,
+        resolve_any(target, service_cmd, deployment),
         ingress_port,
         admin_port,
         service_port,

@@ -23,6 +23,7 @@ from restate_play.sandbox import registry
 from restate_play.sandbox.ports import free_ports_like
 from restate_play.sandbox.sandbox import Sandbox, SandboxOptions
 from restate_play.sandbox.shared_server import find_shared
+from restate_play.sandbox.target import Target
 from restate_play.scenario.model import Request, Scenario, Step, load
 from restate_play.scenario.observer import LiveModel, Observer
 from restate_play.scenario.result import Check, RunResult
@@ -384,7 +385,7 @@ def usable_shared_server(pattern: Pattern, scenario: Scenario, data_dir: Path | 
 
 
 def run_pattern(
-    slug: str,
+    slug: str | Target,
     scenario: str | None,
     mode: str,
     out: Console,
@@ -393,19 +394,23 @@ def run_pattern(
     data_dir: Path | None = None,
     requests: int | None = None,
     concurrency: int | None = None,
+    service_port: int | None = None,
 ) -> RunResult:
-    from restate_play.commands.targets import PatternTarget, code_line, resolve, scenario_file
+    from restate_play.commands.targets import PatternTarget, as_target, code_line, refuse_crashes, scenario_file
     from restate_play.scenario.storm import check_options, storm_template
 
     storm = check_options(requests, concurrency)  # (requests, concurrency) or None
-    target = resolve(slug)  # a pattern, or the user's directory, file or module:attr
+    target = as_target(slug)  # a pattern; the user's directory, file, module:attr, command or deployment
     pattern = target.pattern
     if storm and scenario is None and (scenarios_dir() / f"{pattern.slug}.storm.toml").exists():
         scenario = f"{pattern.slug}.storm"  # the pattern's storm traffic, e.g. one object key per request
-    loaded = load(scenario_file(target, scenario))
+    path = scenario_file(target, scenario)
+    loaded = load(path)
+    refuse_crashes(target, loaded, path)  # a deployment of the user's cannot be crashed
     if storm:
         storm_template(loaded)  # a clear error before anything starts
     options = sandbox_options(pattern, loaded, time_scale, data_dir)
+    options.service_port = service_port
     # The shared server is reset by service names; the user's code only tells its own once registered.
     if isinstance(target, PatternTarget):
         options.shared = usable_shared_server(pattern, loaded, data_dir, status)

@@ -14,7 +14,7 @@ from restate_play.patterns.catalog import Pattern
 from restate_play.sandbox import registry
 from restate_play.sandbox.ports import retarget
 from restate_play.sandbox.sandbox import Sandbox, SandboxOptions
-from restate_play.sandbox.target import USER_CATEGORY, resolve
+from restate_play.sandbox.target import USER_CATEGORY, Target, as_target
 
 # The documents' ports: their curl lines say localhost:8080 (ingress) and localhost:9070 (admin).
 DOC_PORTS = {"ingress": 8080, "admin": 9070, "service": 9080}
@@ -30,7 +30,7 @@ def local_curls(pattern: Pattern, ports: dict[str, int]) -> list[str]:
 
 
 def serve_pattern(
-    slug: str,
+    slug: str | Target,
     ingress_port: int,
     admin_port: int,
     service_port: int,
@@ -44,7 +44,7 @@ def serve_pattern(
     db_port: int = 5432,
     watch: bool = False,
 ) -> None:
-    target = resolve(slug)  # a pattern, or the user's directory, file or module:attr
+    target = as_target(slug)  # a pattern; the user's directory, file, module:attr, command or deployment
     pattern = target.pattern
     out, err = stdout_console(), stderr_console()
     options = SandboxOptions(
@@ -115,7 +115,11 @@ def _where(sb: Sandbox, flag: str) -> tuple[Text, list[str]]:
     ]
     info.append(f"{sb.pattern.title}\n", style="bold")
     info.append(f"ingress  {sb.ingress_url}\nadmin    {sb.admin_url}  (web UI: {sb.admin_url}/ui/)\n")
-    info.append(f"service  {sb.service.url}  (pid {sb.service.pid})\n")
+    if sb.service.pid is None:  # --deployment: the user's own process
+        commands.remove(f"restate-play kill service{flag}")
+        info.append(f"service  {sb.service.url}  (yours: restate-play did not start it)\n")
+    else:
+        info.append(f"service  {sb.service.url}  (pid {sb.service.pid})\n")
     info.append(f"code     {sb.target.source}\n")
     if sb.pattern.category == USER_CATEGORY:  # what the user's code turned out to hold
         info.append(f"services {', '.join(sb.pattern.services)}\n")

@@ -3,11 +3,26 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from restate_play.errors import PlayError
-from restate_play.sandbox.target import DEFAULT_SCENARIO, PatternTarget, PythonTarget, Target, resolve
+from restate_play.sandbox.target import (
+    DEFAULT_SCENARIO,
+    CommandTarget,
+    DeploymentTarget,
+    PatternTarget,
+    PythonTarget,
+    Target,
+    as_target,
+    resolve,
+    resolve_any,
+)
 
-__all__ = ["PatternTarget", "PythonTarget", "Target", "resolve", "scenario_file", "code_line"]
+if TYPE_CHECKING:
+    from restate_play.scenario.model import Scenario
+
+__all__ = ["PatternTarget", "PythonTarget", "Target", "as_target", "resolve", "resolve_any", "scenario_file"]
+__all__ += ["code_line", "refuse_crashes"]
 
 SCENARIO_EXAMPLE = """#:schema ./scenario.schema.json
 title = "What my service promises"
@@ -24,6 +39,9 @@ def scenario_file(target: Target, scenario: str | None) -> Path:
 
     if isinstance(target, PatternTarget):
         return scenario_path(target.pattern, scenario)
+    base = getattr(target, "base", None)  # --service-cmd / --deployment with a pattern: its scenarios
+    if base is not None:
+        return scenario_path(base, scenario)
     if scenario is not None:
         path = Path(scenario)
         if not path.is_file():
@@ -39,9 +57,25 @@ def scenario_file(target: Target, scenario: str | None) -> Path:
     )
 
 
+def refuse_crashes(target: Target, scenario: Scenario, path: Path) -> None:
+    """--deployment: a scenario that kills or restarts the service is refused before anything starts."""
+    if not isinstance(target, DeploymentTarget):
+        return
+    for n, step in enumerate(scenario.steps, 1):
+        if step.action in ("crash", "restart") and step.target == "service":
+            verb = "crashes (SIGKILL)" if step.action == "crash" else "restarts"
+            raise PlayError(
+                f'{path}: step {n} ({step.action} = "service") {verb} the service, but the service at '
+                f"{target.url} is yours (--deployment): restate-play did not start it, so it cannot "
+                f"{step.action} it.",
+                "Let restate-play start it, with --service-cmd 'CMD' (it listens on $PORT), or play a scenario "
+                'without crash and restart steps for the service (crash = "server" is fine).',
+            )
+
+
 def code_line(target: Target) -> str:
     """Which code is served, for the status line and panels."""
-    if isinstance(target, PythonTarget):
+    if isinstance(target, PythonTarget | CommandTarget | DeploymentTarget):
         return f"Serving {target.source} (your code)"
     line = f"Serving {target.source} (the installed restate-play)"
     slug = target.pattern.slug

@@ -20,6 +20,7 @@ from rich.console import Console
 from rich.text import Text
 
 from restate_play.errors import PlayError
+from restate_play.sandbox.target import Target
 from restate_play.scenario.result import RunResult
 
 # What a project's code and scenarios are made of; editors' swap files, caches and .git are not.
@@ -94,7 +95,7 @@ def _relative(path: Path, root: Path) -> str:
 
 
 def watch_runs(
-    spec: str,
+    spec: str | Target,
     play: Callable[[], RunResult],
     show: Callable[[RunResult], None],
     as_json: bool,
@@ -103,9 +104,9 @@ def watch_runs(
     """run --watch: play, show the verdict (or the error: a broken file), wait for a save, again,
     until Ctrl-C. The directory watched is the target's as resolved now."""
     from restate_play.errors import report
-    from restate_play.sandbox.target import resolve
+    from restate_play.sandbox.target import as_target
 
-    root = resolve(spec).root
+    root = as_target(spec).root
     changes = Changes(root)
     try:
         while True:

@@ -149,3 +149,30 @@ def pid_listens_on(pid: int, port: int) -> bool:
         if target.startswith("socket:[") and target[8:-1] in inodes:
             return True
     return False
+
+
+def group_listens_on(pgid: int, port: int) -> bool:
+    """True when a process of group `pgid` owns the listening socket on `port`.
+
+    A user's command (`npx tsx app.ts`) listens from a grandchild of the shell we started; the
+    group is ours (every child leads its own), so a listener in it is the service we started.
+    """
+    if not Path("/proc/net/tcp").exists():
+        return True
+    return any(pid_listens_on(pid, port) for pid in _group_members(pgid))
+
+
+def _group_members(pgid: int) -> list[int]:
+    members = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        # Fields after the command name, which is in parentheses and may hold spaces: state ppid pgrp …
+        fields = stat[stat.rfind(")") + 2 :].split()
+        if len(fields) > 2 and int(fields[2]) == pgid:
+            members.append(int(entry.name))
+    return members

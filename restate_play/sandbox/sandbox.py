@@ -28,12 +28,13 @@ from restate_play.sandbox.components import Component, make_components
 from restate_play.sandbox.ports import HOST, free_ports
 from restate_play.sandbox.process import Child
 from restate_play.sandbox.server import RestateServer, ServerPorts
-from restate_play.sandbox.service import ServiceProcess
+from restate_play.sandbox.service import ExternalService, ServiceProcess
 from restate_play.sandbox.shared_server import SharedServer
-from restate_play.sandbox.target import PatternTarget, PythonTarget, Target
+from restate_play.sandbox.target import USER_TARGETS, CommandTarget, DeploymentTarget, PatternTarget, Target
 from restate_play.world.later import OUTBOX_ENV_VAR
 
 Status = Callable[[str], None]
+Service = ServiceProcess | ExternalService
 
 
 @dataclass
@@ -83,7 +84,7 @@ class Sandbox:
         self.data_dir = self.options.data_dir or Path(tempfile.mkdtemp(prefix=f"restate-play-{pattern.slug}-"))
         self.timings = Timings()
         self.server: RestateServer | None = None
-        self.service: ServiceProcess | None = None
+        self.service: Service | None = None
         self.world: Child | None = None  # the emulated providers' own process (Pattern.world_process)
         self.deployment_id: str | None = None
         self.components: list[Component] = []
@@ -179,14 +180,7 @@ class Sandbox:
             # `serve` shows the provider's lines where the documents' terminals would.
             world_args = [sys.executable, "-P", "-m", "restate_play.world.later", str(outbox)]
             self.world = Child("world", world_args, self.data_dir / "service.log", env)
-        self.service = ServiceProcess(
-            self.pattern.slug,
-            service_port,
-            self.data_dir / "service.log",
-            env,
-            tuple(client_ports),
-            self.target.service_args(),
-        )
+        self.service = self._service_for(service_port, env, tuple(client_ports))
         if opts.shared is not None:
             self.status(f"Starting the {self.pattern.slug} service (shared restate-server, pid {opts.shared.pid})…")
         else:
@@ -221,6 +215,15 @@ class Sandbox:
             self._supervisor = threading.Thread(target=self._supervise, name="service-supervisor", daemon=True)
             self._supervisor.start()
 
+    def _service_for(self, port: int, env: dict[str, str], client_ports: tuple[int, ...]) -> Service:
+        log = self.data_dir / "service.log"
+        target = self.target
+        if isinstance(target, DeploymentTarget):
+            return ExternalService(target.url, log)
+        if isinstance(target, CommandTarget):
+            return ServiceProcess(self.pattern.slug, port, log, env, command=target.command, cwd=target.cwd)
+        return ServiceProcess(self.pattern.slug, port, log, env, client_ports, target.service_args())
+
     def _wait_both_healthy(self, t0: float, timeout: float = 30.0) -> None:
         # One loop probing both (no threads), so Ctrl-C during start-up stops at once.
         assert self.server and self.service
@@ -248,7 +251,7 @@ class Sandbox:
             )
         self.deployment_id = resp.json().get("id")
         names = tuple(s.get("name", "") for s in resp.json().get("services", []))
-        if isinstance(self.target, PythonTarget) and names:  # what the user's code turned out to hold
+        if isinstance(self.target, USER_TARGETS) and names:  # what the user's code turned out to hold
             self.pattern = replace(self.pattern, services=names)
 
     def reload_service(self) -> float:

@@ -5,10 +5,13 @@
     restate-play run app.py             a Python file (optionally app.py:attr)
     restate-play run shop.main:app      module:attr, imported with the working directory on sys.path
 
-Every target is served by the same single-PID service process (`service_main`), which takes the
+    restate-play run sagas --service-cmd "npx tsx src/booking_workflow.ts"   any language: a command
+    restate-play run --deployment http://127.0.0.1:9080 -s checks.toml       a service already running
+
+Python targets are served by the same single-PID service process (`service_main`), which takes the
 arguments `service_args()` gives; the parent never imports the user's code (nothing of it runs
-in the playground's own process, and its import errors land in the service log). A later kind of
-target (a command in another language, an already running deployment) adds one class here.
+in the playground's own process, and its import errors land in the service log). A command is run
+as it is, with PORT set; a deployment is only registered, so it cannot be crashed or restarted.
 """
 
 from __future__ import annotations
@@ -16,8 +19,9 @@ from __future__ import annotations
 import importlib.util
 import re
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from restate_play.errors import PlayError
 from restate_play.patterns.catalog import Pattern, get_pattern
@@ -90,7 +94,120 @@ class PythonTarget:
         return args + (["--attr", self.attr] if self.attr else [])
 
 
-Target = PatternTarget | PythonTarget
+@dataclass(frozen=True)
+class CommandTarget:
+    """A service in any language, started by a shell command that listens on $PORT (or on the fixed
+    --service-port). With a pattern (`run sagas --service-cmd …`), the pattern's scenario checks it."""
+
+    command: str
+    cwd: Path  # where the command runs; watched by --watch
+    base: Pattern | None = None
+    scenario: Path | None = None
+    ledger_promised = False  # it may append to $RESTATE_PLAY_LEDGER (examples/sagas-typescript does)
+
+    @property
+    def name(self) -> str:
+        return self.base.slug if self.base else "service"
+
+    @property
+    def source(self) -> str:
+        return f"the command `{self.command}` (in {self.cwd})"
+
+    @property
+    def root(self) -> Path:
+        return self.cwd
+
+    @property
+    def pattern(self) -> Pattern:
+        return _user_pattern(self.name, self.source, self.base)
+
+
+@dataclass(frozen=True)
+class DeploymentTarget:
+    """A service the user already runs: registered with the sandbox's server, never started or killed."""
+
+    url: str
+    base: Pattern | None = None
+    scenario: Path | None = None
+    ledger_promised = False
+
+    @property
+    def name(self) -> str:
+        return self.base.slug if self.base else "deployment"
+
+    @property
+    def source(self) -> str:
+        return f"the deployment at {self.url} (yours: not started, crashed or restarted by restate-play)"
+
+    @property
+    def root(self) -> Path:
+        return Path.cwd()
+
+    @property
+    def pattern(self) -> Pattern:
+        return _user_pattern(self.name, self.source, self.base)
+
+
+def _user_pattern(name: str, source: str, base: Pattern | None) -> Pattern:
+    # With a pattern: its services (and title) until registration tells the real ones; no client app,
+    # which is the pattern's own Python code.
+    if base is not None:
+        return replace(base, title=f"{base.title} ({source})", client_ports=())
+    return Pattern(name, f"{name} ({source})", USER_CATEGORY, "Your own services.", ())
+
+
+Target = PatternTarget | PythonTarget | CommandTarget | DeploymentTarget
+USER_TARGETS = (PythonTarget, CommandTarget, DeploymentTarget)  # services learnt when they register
+
+
+def resolve_any(
+    spec: str | None, service_cmd: str | None = None, deployment: str | None = None, cwd: Path | None = None
+) -> Target:
+    """TARGET with --service-cmd or --deployment: then TARGET is a pattern (its scenario), a directory
+    (the command's working directory and its scenario.toml), or absent."""
+    if service_cmd and deployment:
+        raise PlayError("--service-cmd and --deployment exclude each other.", "Start it (--service-cmd) or name it.")
+    if not (service_cmd or deployment):
+        if spec is None:
+            raise PlayError(
+                "Name what to serve: a pattern (`restate-play list`), your directory, file or module:attr.",
+                "Or a service in any language: --service-cmd 'npx tsx app.ts', or a running one: --deployment URL.",
+            )
+        return resolve(spec, cwd)
+    base, where, scenario = _base_of(spec, (cwd or Path.cwd()).resolve())
+    if service_cmd:
+        return CommandTarget(service_cmd, where, base, scenario)
+    assert deployment is not None
+    return DeploymentTarget(_deployment_url(deployment), base, scenario)
+
+
+def as_target(spec: str | Target) -> Target:
+    return resolve(spec) if isinstance(spec, str) else spec
+
+
+def _base_of(spec: str | None, cwd: Path) -> tuple[Pattern | None, Path, Path | None]:
+    if spec is None:
+        return None, cwd, None
+    path = (cwd / spec).resolve()
+    if path.is_dir():
+        scenario = path / str(_project_config(path).get("scenario", DEFAULT_SCENARIO))
+        return None, path, scenario if scenario.is_file() else None
+    target = resolve(spec, cwd)
+    if not isinstance(target, PatternTarget):
+        raise PlayError(
+            f"'{spec}' is Python code: with --service-cmd or --deployment, TARGET is a pattern or a directory.",
+            f"Run it as it is: `restate-play run {spec}`.",
+        )
+    return target.pattern, cwd, None
+
+
+def _deployment_url(url: str) -> str:
+    if not re.match(r"^https?://", url):
+        url = f"http://{url}"
+    host = urlsplit(url).hostname
+    if host not in ("127.0.0.1", "localhost", "::1"):
+        raise PlayError(f"--deployment {url}: the playground talks to loopback only.", "Use http://127.0.0.1:PORT.")
+    return url.rstrip("/")
 
 
 def resolve(spec: str, cwd: Path | None = None) -> Target:
