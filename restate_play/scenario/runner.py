@@ -22,7 +22,7 @@ from restate_play.errors import PlayError
 from restate_play.restate.ingress import Ingress, IngressResponse
 from restate_play.restate.introspection import Introspection, sql_str
 from restate_play.restate.records import Invocation
-from restate_play.scenario import stuck
+from restate_play.scenario import entry_wait
 from restate_play.scenario.actions import Action, Expectation, Verdict
 from restate_play.scenario.actions.control import Attach, Crash, ResolveAwakeable
 from restate_play.scenario.actions.data import Publish
@@ -153,6 +153,11 @@ class ScenarioRunner:
         """A pattern records every side effect; other code counts only once it has written an entry:
         an empty ledger from a service that may not record at all proves nothing, either way."""
         return getattr(self.sandbox, "ledger_promised", True) or bool(self.ledger())
+
+    def label_invocation(self, label: str, target: str, invocation_id: str) -> None:
+        """An invocation no request of this run started (a restart-as-new) under a label, claimed."""
+        self.labels[label] = Labelled(target, time.time(), invocation_id=invocation_id)
+        self._claimed.add(invocation_id)
 
     def answered_at(self, label: str) -> float | None:
         lab = self.labels.get(label)
@@ -350,10 +355,7 @@ class ScenarioRunner:
         return await self.describe_invocation(inv_id)
 
     async def describe_invocation(self, inv_id: str | None) -> str:
-        inv = await self.sql.invocation(inv_id) if inv_id else None
-        if inv is None:
-            return stuck.describe(None)
-        return stuck.describe(inv, await self.sql.journal(inv.id), await self.sql.journal_events(inv.id))
+        return await entry_wait.describe_invocation(self.sql, inv_id)
 
     # -- crashes ---------------------------------------------------------------------------------
     async def crash(self, step: Crash) -> None:
@@ -407,23 +409,7 @@ class ScenarioRunner:
 
     async def _wait_entry(self, inv_id: str, name: str, timeout: float) -> tuple[bool, str]:
         """(seen, why not): stops early when the invocation ends without reaching the entry."""
-
-        async def reached() -> tuple[bool, str] | None:
-            entries = [e for e in await self.sql.journal(inv_id) if e.kind == "Command"]
-            if any((e.name == name or e.type == name) and e.completed for e in entries):
-                return True, ""
-            inv = await self.sql.invocation(inv_id)
-            if inv is not None and inv.done:
-                names = ", ".join(dict.fromkeys(f"'{e.name or e.type}'" for e in entries)) or "none"
-                return False, f"it ended ({inv.status}) without it; its journal's steps: {names}"
-            return None
-
-        try:
-            return await eventually_async(
-                reached, what=f"'{name}' in {inv_id}'s journal", timeout=timeout, interval=0.02
-            )
-        except WaitTimeout:
-            return False, f"not seen within {timeout:g} s: " + await self.describe_invocation(inv_id)
+        return await entry_wait.wait_for_entry(self.sql, inv_id, name, timeout)
 
     # -- waiting ---------------------------------------------------------------------------------
     async def wait_for(self, step: Action, label: str) -> None:
