@@ -506,6 +506,37 @@ def invocations_restart(
     restart_invocation(invocation_id, start_from, deployment, dry_run, attach, admin_url, as_json)
 
 
+@app.command("fix-demo")
+@_friendly
+def fix_demo_command(
+    as_json: JsonOpt = False,
+    plain: Annotated[bool, typer.Option("--plain", help="Plain lines, no colours.")] = False,
+) -> None:
+    """Narrated fix forward: a bug pauses a saga; the fix is deployed beside it; the trip resumes on it.
+
+    Then a trip that compensated, and why restarting it from "Book hotel" would be a trap.
+    Checked with the world ledger and the journals; exit code 0 when every check held.
+
+    Example: restate-play fix-demo --plain
+    """
+    from restate_play.commands.common import output_mode, print_json
+    from restate_play.commands.fix_demo import fix_demo, print_summary
+
+    mode, out, status = output_mode(as_json, plain)
+    if as_json:
+        from io import StringIO
+
+        from rich.console import Console
+
+        out = Console(file=StringIO())  # the narration is dropped: the result goes to stdout as JSON
+    demo = fix_demo(out, status)
+    if as_json:
+        print_json(demo.to_dict())
+    else:
+        print_summary(demo, out)
+    raise typer.Exit(0 if demo.passed else 1)
+
+
 @app.command("crash-demo")
 @_friendly
 def crash_demo_command(

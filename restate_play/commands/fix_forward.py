@@ -22,7 +22,7 @@ RESUMABLE = ("paused", "suspended", "backing-off", "running")
 NOT_STARTED = ("pending", "scheduled", "ready", "inboxed")
 
 
-def _admin_call(url: str, call):
+def admin_call(url: str, call):
     from restate_play.restate.admin import Admin
 
     async def act():
@@ -39,7 +39,7 @@ def check_deployment(url: str, deployment: str | None) -> None:
     """'latest', 'keep' or the id of a registered deployment; anything else is refused before Restate sees it."""
     if deployment is None or deployment.lower() in ("latest", "keep"):
         return
-    known = _admin_call(url, lambda admin: admin.deployments())
+    known = admin_call(url, lambda admin: admin.deployments())
     ids = [d.get("id", "") for d in known]
     if deployment not in ids:
         listing = ", ".join(f"{d.get('id')} ({d.get('uri') or d.get('arn') or '?'})" for d in known) or "none"
@@ -73,7 +73,7 @@ def resume_invocation(invocation_id: str, deployment: str | None, admin_url: str
     check_deployment(url, deployment)
     if inv.status not in RESUMABLE:
         raise resume_refused(inv, 409, inv.status, deployment)
-    code, message = _admin_call(url, lambda admin: admin.resume(inv.id, deployment))
+    code, message = admin_call(url, lambda admin: admin.resume(inv.id, deployment))
     if code >= 300:
         raise resume_refused(inv, code, message, deployment)
     on = f" on deployment {deployment}" if deployment else " on its own deployment"
@@ -140,7 +140,7 @@ def restart_invocation(
             _show(the_plan, None, as_json)
             return
         check_deployment(url, deployment)
-        code, answer = _admin_call(url, lambda a: a.restart_as_new(inv.id, the_plan.restate_from, deployment))
+        code, answer = admin_call(url, lambda a: a.restart_as_new(inv.id, the_plan.restate_from, deployment))
         if code >= 300:
             raise restart_refused(inv, code, answer)
         new_id = answer
