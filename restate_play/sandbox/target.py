@@ -107,7 +107,7 @@ class CommandTarget:
 
     @property
     def name(self) -> str:
-        return self.base.slug if self.base else "service"
+        return self.base.slug if self.base else (self.cwd.name or "service")
 
     @property
     def source(self) -> str:

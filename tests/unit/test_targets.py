@@ -1,4 +1,5 @@
-"""TARGET resolution (pattern, directory, file, module:attr), finding a module's services, `new`."""
+"""TARGET resolution (pattern, directory, file, module:attr, a command, a deployment), finding a
+module's services, `new`."""
 
 from __future__ import annotations
 
@@ -9,10 +10,12 @@ import pytest
 import restate
 
 from restate_play.commands.new import new_project, projects
-from restate_play.commands.targets import scenario_file
+from restate_play.commands.targets import refuse_crashes, scenario_file
 from restate_play.errors import PlayError
-from restate_play.sandbox.target import PatternTarget, PythonTarget, resolve
+from restate_play.patterns.catalog import get_pattern
+from restate_play.sandbox.target import CommandTarget, PatternTarget, PythonTarget, resolve, resolve_any
 from restate_play.sandbox.user_code import TargetError, find_app
+from restate_play.scenario.model import load
 
 
 def test_a_pattern_slug_is_the_installed_pattern(tmp_path: Path) -> None:
@@ -140,3 +143,45 @@ def test_new_refuses_a_non_empty_directory_and_patterns_it_cannot_take(tmp_path:
     with pytest.raises(PlayError, match="needs kafka"):
         new_project("event-transactions", tmp_path / "x")
     assert "sagas" in [p.slug for p in projects()]
+
+
+# -- any language: --service-cmd and --deployment -------------------------------------------------
+
+
+def test_a_command_with_a_pattern_plays_the_patterns_scenario(tmp_path):
+    target = resolve_any("sagas", service_cmd="npx tsx src/app.ts", cwd=tmp_path)
+    assert isinstance(target, CommandTarget) and target.cwd == tmp_path and target.base.slug == "sagas"
+    assert scenario_file(target, None).name == "sagas.toml"
+    assert target.pattern.services == get_pattern("sagas").services and target.pattern.client_ports == ()
+    assert not target.ledger_promised  # any language may keep no ledger: then "not observed"
+
+
+def test_a_command_in_a_directory_plays_its_scenario(tmp_path):
+    (tmp_path / "scenario.toml").write_text("[[step]]\nsay = 'hi'\n")
+    target = resolve_any(".", service_cmd="npm start", cwd=tmp_path)
+    assert isinstance(target, CommandTarget) and target.scenario == tmp_path / "scenario.toml"
+    assert target.name == tmp_path.name and "npm start" in target.source
+
+
+def test_deployment_urls_are_loopback_only(tmp_path):
+    assert resolve_any(None, deployment="127.0.0.1:9080").url == "http://127.0.0.1:9080"
+    with pytest.raises(PlayError, match="loopback"):
+        resolve_any(None, deployment="http://example.com:9080")
+    with pytest.raises(PlayError, match="exclude each other"):
+        resolve_any(None, service_cmd="x", deployment="http://127.0.0.1:1")
+    with pytest.raises(PlayError, match="Name what to serve"):
+        resolve_any(None)
+    with pytest.raises(PlayError, match="is Python code"):
+        (tmp_path / "app.py").write_text("app = None\n")
+        resolve_any("app.py:app", service_cmd="x", cwd=tmp_path)
+
+
+def test_a_deployment_refuses_crash_and_restart_steps_by_number(tmp_path):
+    path = tmp_path / "s.toml"
+    path.write_text('[[step]]\nsay = "x"\n\n[[step]]\nrestart = "service"\n')
+    target = resolve_any(None, deployment="http://127.0.0.1:9")
+    with pytest.raises(PlayError, match=r"step 2 \(restart = \"service\"\) restarts the service") as err:
+        refuse_crashes(target, load(path), path)
+    assert "--service-cmd" in (err.value.hint or "")
+    path.write_text('[[step]]\ncrash = "server"\nrestart_after = 0.5\n')  # the server is the sandbox's own
+    refuse_crashes(target, load(path), path)
