@@ -76,6 +76,14 @@ TargetArg = Annotated[str, typer.Argument(help=TARGET_HELP)]
 WatchOpt = Annotated[
     bool, typer.Option("--watch", help="On every save under the target's directory: restart the service and go again.")
 ]
+RecordOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--record",
+        help="Write pictures of the run into this directory: report.html (a timeline, opens from disk), run.svg "
+        "(the final screen), run.cast (asciicast v2 of the live view), run.json (the --json document).",
+    ),
+]
 OptionalTargetArg = Annotated[
     str | None,
     typer.Argument(help=TARGET_HELP + " With --service-cmd or --deployment: a pattern (its scenario) or a directory."),
@@ -185,6 +193,7 @@ def run(
         int | None, typer.Option("--service-port", help="The port --service-cmd listens on (default: a free one).")
     ] = None,
     deployment: DeploymentOpt = None,
+    record: RecordOpt = None,
 ) -> None:
     """Run a pattern's scenario on a fresh sandbox, live, and check what the pattern promises.
 
@@ -196,6 +205,7 @@ def run(
     restate-play run . --watch                      your project; replays on every save
     restate-play run sagas --service-cmd "npx tsx src/booking_workflow.ts"   your TypeScript sagas
     restate-play run --deployment http://127.0.0.1:9080 --scenario checks.toml
+    restate-play run sagas --record out/            pictures of the run: out/report.html, run.svg, run.cast
     """
     from restate_play.commands.common import output_mode
     from restate_play.commands.run import run_pattern
@@ -212,6 +222,8 @@ def run(
 
         os.environ["RESTATE_PLAY_DATABASE_URL"] = database_url
     mode, out, status = output_mode(as_json, plain)
+    if watch and record:
+        raise PlayError("--record and --watch do not go together.", "Record one run: drop --watch.")
     if watch:  # until Ctrl-C: each save replays the scenario on a fresh sandbox
         from restate_play.commands.watch import watch_runs
 
@@ -232,6 +244,7 @@ def run(
         data_dir=data_dir,
         requests=requests,
         concurrency=concurrency,
+        record=record,
         service_port=service_port,
     )
     _show_run(result, as_json, out)
@@ -550,6 +563,7 @@ def crash_demo_command(
     target: Annotated[str, typer.Option("--target", help="What to SIGKILL: service or server.")] = "service",
     as_json: JsonOpt = False,
     plain: Annotated[bool, typer.Option("--plain", help="Plain lines instead of the live dashboard.")] = False,
+    record: RecordOpt = None,
 ) -> None:
     """Narrated crash: SIGKILL mid-invocation, watch Restate retry, restart, and see the journal replay.
 
@@ -560,12 +574,48 @@ def crash_demo_command(
     from restate_play.commands.crash_demo import crash_demo, print_report
 
     mode, out, status = output_mode(as_json, plain)
-    result, report = crash_demo(pattern, at, target, mode, out, status=status)
+    result, report = crash_demo(pattern, at, target, mode, out, status=status, record=record)
     if as_json:
         print_json({**result.to_dict(), "replay": report.to_dict() if report else None})
     else:
         print_report(result, report, out)
     raise typer.Exit(0 if result.passed else 1)
+
+
+@app.command("report")
+@_friendly
+def report_command(
+    directory: Annotated[Path, typer.Argument(help="A directory written by `--record` (or its run.json).")],
+    svg: Annotated[bool, typer.Option("--svg", help="The path of the final screen (run.svg) instead.")] = False,
+    open_it: Annotated[bool, typer.Option("--open", help="Open it in the default browser too.")] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """The report of a recorded run: redraws report.html from run.json and prints its path.
+
+    \b
+    restate-play run sagas --record out/ && restate-play report out/ --open
+    restate-play report out/ --svg          the final screen, for a README or a slide
+    """
+    from restate_play.commands.report import show_report
+
+    show_report(directory, svg, open_it, as_json)
+
+
+@inv_app.command("timeline")
+@_friendly
+def invocations_timeline(
+    invocation_id: InvocationId,
+    admin_url: AdminUrl = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """One invocation's journal on a time axis: a bar per command, ✕ where an attempt failed and was retried.
+
+    \b
+    restate-play invocations timeline inv_1ab            against the running serve (or --admin-url)
+    """
+    from restate_play.commands.invocation_timeline import show_timeline
+
+    show_timeline(invocation_id, admin_url, as_json)
 
 
 @app.command()

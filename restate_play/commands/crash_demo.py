@@ -15,6 +15,7 @@ from restate_play.commands.targets import PatternTarget, Target, code_line, reso
 from restate_play.errors import PlayError
 from restate_play.paths import scenarios_dir
 from restate_play.patterns.catalog import PATTERNS
+from restate_play.report.record import Recorder, save
 from restate_play.sandbox.sandbox import Sandbox
 from restate_play.scenario.model import load
 from restate_play.scenario.replay import ReplayReport, analyse
@@ -30,7 +31,7 @@ def patterns_with_demo() -> list[str]:
 
 
 def crash_demo(
-    slug: str | None, at: str | None, target: str, mode: str, out: Console, status
+    slug: str | None, at: str | None, target: str, mode: str, out: Console, status, record: Path | None = None
 ) -> tuple[RunResult, ReplayReport | None]:
     code = resolve(slug or DEFAULT_PATTERN)  # a pattern, or the user's directory, file or module:attr
     if target not in ("service", "server"):
@@ -56,11 +57,14 @@ def crash_demo(
     options = sandbox_options(code.pattern, scenario, None, None)
     status(code_line(code))
     with Sandbox(code.pattern, options, status=status, target=code) as sandbox:
-        result = asyncio.run(play(sandbox, scenario, sandbox.pattern, mode, out))
+        recorder = Recorder(record, f"restate-play crash-demo {code.pattern.slug}") if record else None
+        result = asyncio.run(play(sandbox, scenario, sandbox.pattern, mode, out, recorder=recorder))
     report = analyse(result.to_dict(), step_number=len(steps) + 1)
     if report:
         result.checks.extend(report.checks)
         result.story = story_lines(result)  # told again with the replay's checks
+    if recorder is not None:  # the same document as --json prints
+        save(recorder, {**result.to_dict(), "replay": report.to_dict() if report else None}, status)
     return result, report
 
 
@@ -110,3 +114,9 @@ def print_report(result: RunResult, report: ReplayReport | None, out: Console) -
                 style="yellow",
             )
         )
+    crashed = next((i for i in result.invocations if i["id"] == report.invocation_id), None)
+    if crashed is not None:  # the crashed invocation on a time axis: the crash, the retries, the replay
+        from restate_play.report.model import terminal_timeline
+
+        out.rule("Timeline")
+        out.print(terminal_timeline(crashed, result.crashes))

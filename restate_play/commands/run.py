@@ -17,6 +17,7 @@ from rich.text import Text
 from restate_play.errors import PlayError
 from restate_play.paths import scenarios_dir
 from restate_play.patterns.catalog import Pattern
+from restate_play.report.record import Recorder, also_to, live_console, save
 from restate_play.restate.ingress import Ingress, IngressResponse
 from restate_play.restate.introspection import Introspection
 from restate_play.sandbox import registry
@@ -152,12 +153,16 @@ async def play(
     mode: str,
     out: Console,
     storm: tuple[int, int] | None = None,
+    recorder: Recorder | None = None,
 ) -> RunResult:
-    """Play the scenario; mode is 'live', 'plain' or 'json'. `storm`: (requests, concurrency) instead."""
+    """Play the scenario; mode is 'live', 'plain' or 'json'. `storm`: (requests, concurrency) instead.
+    `recorder` (--record): the live view is recorded (drawn off screen when not in a terminal)."""
     ingress = Ingress(sandbox.ingress_url)
     sql = Introspection(sandbox.admin_url)
     model = LiveModel(title=f"restate-play · {pattern.title} · {scenario.title}")
     sink = model.events.append if mode == "live" else (out.print if mode == "plain" else (lambda _l: None))
+    if recorder is not None and mode != "live":  # the recorded live view tells the story too
+        sink = also_to(sink, model.events)
     reporter = NarrationReporter(sink, len(scenario.steps))
     runner = ScenarioRunner(scenario, pattern.slug, SandboxAdapter(sandbox), ingress, sql, reporter)
     if storm is not None:  # --requests: N requests from the first step, instead of the steps
@@ -178,18 +183,24 @@ async def play(
     reporter.on_invocation = observer.track
     exits = asyncio.create_task(_watch_service_exits(sandbox, runner.result, reporter))
     try:
-        if mode == "live":
+        view = live_console(recorder, mode, out)
+        if view is not None:
             try:
-                await _play_live(runner, observer, model, out)
+                await _play_live(runner, observer, model, view)
             finally:  # the live view is gone (also after Ctrl-C): its story stays on screen
-                print_narration(model.events, out)
+                if recorder is not None:
+                    recorder.stop()
+                if mode == "live":
+                    print_narration(model.events, out)
         else:
             await runner.run()
         exits.cancel()
         await observer.refresh()
+        if recorder is not None:  # the last frame: it ends the cast and is run.svg
+            recorder.final_screen(model_dashboard(model, "recorded with restate-play --record", recorder.size[1]))
         await observer.close()
         result = runner.result
-        await _collect(result, sql, pattern, sandbox)
+        await _collect(result, sql, pattern, sandbox, limit=recorder.invocation_limit if recorder else 50)
         result.sandbox = sandbox.describe()
         result.timings.update(
             {
@@ -278,9 +289,9 @@ async def _play_live(runner: ScenarioRunner, observer: Observer, model: LiveMode
             watcher.cancel()
 
 
-async def _collect(result: RunResult, sql: Introspection, pattern: Pattern, sandbox: Sandbox) -> None:
+async def _collect(result: RunResult, sql: Introspection, pattern: Pattern, sandbox: Sandbox, limit: int = 50) -> None:
     services = ", ".join(f"'{s}'" for s in pattern.services)
-    invocations = await sql.invocations(f"target_service_name IN ({services})", limit=50, order="created_at ASC")
+    invocations = await sql.invocations(f"target_service_name IN ({services})", limit=limit, order="created_at ASC")
     events = await _journal_events(sql, [inv.id for inv in invocations])
     for inv in invocations:
         entries = await sql.journal(inv.id)
@@ -395,6 +406,7 @@ def run_pattern(
     requests: int | None = None,
     concurrency: int | None = None,
     service_port: int | None = None,
+    record: Path | None = None,
 ) -> RunResult:
     from restate_play.commands.targets import PatternTarget, as_target, code_line, refuse_crashes, scenario_file
     from restate_play.scenario.storm import check_options, storm_template
@@ -425,4 +437,8 @@ def run_pattern(
             f"Sandbox ready in {sandbox.timings.ready:.2f} s (ingress {sandbox.ingress_url}, "
             f"admin {sandbox.admin_url}); playing '{loaded.title}'"
         )
-        return asyncio.run(play(sandbox, loaded, sandbox.pattern, mode, out, storm=storm))
+        recorder = Recorder(record, f"restate-play run {pattern.slug}") if record else None
+        result = asyncio.run(play(sandbox, loaded, sandbox.pattern, mode, out, storm=storm, recorder=recorder))
+    if recorder is not None:
+        save(recorder, result.to_dict(), status)
+    return result
