@@ -840,6 +840,33 @@ def scenario_actions(
     print_actions(action, as_json)
 
 
+@scenario_app.command("new")
+@_friendly
+def scenario_new(
+    target: OptionalTargetArg = None,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Where to write it (default: TARGET's scenario.toml).")
+    ] = None,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite the file if it exists.")] = False,
+    service_cmd: ServiceCmdOpt = None,
+    deployment: DeploymentOpt = None,
+) -> None:
+    """Write a starting scenario from your services' handlers: one call each, to fill in.
+
+    Starts TARGET on a sandbox (as `run` would), reads what it registered, stops it, and writes
+    scenario.toml beside your code (with scenario.schema.json, for editors). Then `restate-play run .`.
+    """
+    from restate_play.commands.common import stderr_console
+    from restate_play.commands.scenario_cmd import new_scenario
+    from restate_play.sandbox.target import resolve_any
+
+    err = stderr_console()
+    path = new_scenario(
+        resolve_any(target, service_cmd, deployment), output, force, lambda m: err.print(f"[dim]{m}[/]")
+    )
+    print(f"Wrote {path}: one call per handler. Fill in bodies and checks, then `restate-play run`.")
+
+
 @scenario_app.command("reference")
 @_friendly
 def scenario_reference() -> None:

@@ -78,3 +78,27 @@ def print_reference() -> None:
     from restate_play.scenario.reference import markdown
 
     print(markdown(), end="")
+
+
+def new_scenario(target, output: Path | None, force: bool, status) -> Path:
+    """Start TARGET on a sandbox, read the handlers it registered, write a starting scenario."""
+    from restate_play.loopback_http import loopback_client
+    from restate_play.sandbox.sandbox import Sandbox, SandboxOptions
+    from restate_play.scenario.schema import schema_text
+    from restate_play.scenario.starter import starter_scenario
+
+    path = output or target.root / "scenario.toml"
+    if path.exists() and not force:
+        raise PlayError(f"{path} exists already: scenario new does not overwrite it.", "Pass --output FILE or --force.")
+    with Sandbox(target.pattern, SandboxOptions(), status=status, target=target) as sb:
+        with loopback_client(timeout=10.0) as http:
+            services = http.get(f"{sb.admin_url}/services").json().get("services", [])
+        names = set(sb.pattern.services)
+        name = target.root.name if target.name == "app" else target.name  # a project's app.py: its folder
+        text = starter_scenario(name, [s for s in services if s.get("name") in names])
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    schema = path.parent / "scenario.schema.json"  # what the file's #:schema line points editors at
+    if not schema.exists():
+        schema.write_text(schema_text(), encoding="utf-8")
+    return path

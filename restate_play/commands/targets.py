@@ -51,10 +51,19 @@ def scenario_file(target: Target, scenario: str | None) -> Path:
         return target.scenario
     raise PlayError(
         f"{target.source} has no scenario to play: `run` needs one to know what to send and check.",
-        f"Write {target.root / DEFAULT_SCENARIO} (or pass --scenario FILE), for example:\n{SCENARIO_EXAMPLE}\n"
+        f"`restate-play scenario new {_spec(target)}` writes a start from your handlers. Or write "
+        f"{target.root / DEFAULT_SCENARIO} (or pass --scenario FILE), for example:\n{SCENARIO_EXAMPLE}\n"
         "`restate-play scenario actions` lists the steps; `restate-play scenario schema > scenario.schema.json` "
         "gives editors completion; `restate-play serve TARGET` serves it without one.",
     )
+
+
+def _spec(target: Target) -> str:
+    if isinstance(target, CommandTarget):
+        return f"--service-cmd '{target.command}'"
+    if isinstance(target, DeploymentTarget):
+        return f"--deployment {target.url}"
+    return str(getattr(target, "spec", "."))
 
 
 def refuse_crashes(target: Target, scenario: Scenario, path: Path) -> None:

@@ -121,3 +121,20 @@ def test_deployment_is_registered_and_never_crashed(isolated_state, tmp_path):
     finally:
         os.killpg(mine.pid, signal.SIGTERM)
         mine.wait(timeout=10)
+
+
+def test_scenario_new_writes_a_start_from_the_registered_handlers(typescript_sagas, isolated_state, tmp_path):
+    project = tmp_path / "trip"
+    assert restate_play("new", "sagas", str(project), cwd=tmp_path).returncode == 0
+    made = restate_play("scenario", "new", ".", "-o", "start.toml", cwd=project, timeout=120)
+    assert made.returncode == 0, made.stderr
+    text = (project / "start.toml").read_text()
+    assert 'call = "BookingWorkflow/run"' in text and "customerId" in text  # from the handler's JSON Schema
+    again = restate_play("scenario", "new", ".", "-o", "start.toml", cwd=project, timeout=60)
+    assert again.returncode == 2 and "does not overwrite" in again.stderr
+    # Any language, through the same path: the TypeScript saga's handler, without a schema.
+    out = tmp_path / "ts.toml"
+    made = restate_play("scenario", "new", "--service-cmd", TSX, "-o", str(out), cwd=typescript_sagas, timeout=120)
+    assert made.returncode == 0, made.stderr
+    assert 'call = "BookingWorkflow/run"' in out.read_text() and (tmp_path / "scenario.schema.json").exists()
+    assert restate_play("scenario", "check", str(out), cwd=tmp_path).returncode == 0
