@@ -152,7 +152,7 @@ def _user_pattern(name: str, source: str, base: Pattern | None) -> Pattern:
     # With a pattern: its services (and title) until registration tells the real ones; no client app,
     # which is the pattern's own Python code.
     if base is not None:
-        return replace(base, title=f"{base.title} ({source})", client_ports=())
+        return replace(base, title=f"{base.title} (your code)", client_ports=())
     return Pattern(name, f"{name} ({source})", USER_CATEGORY, "Your own services.", ())
 
 
