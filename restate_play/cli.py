@@ -262,6 +262,15 @@ def _show_run(result, as_json: bool, out) -> None:
         print_summary(result, out)
 
 
+ResumePausedOpt = Annotated[
+    bool,
+    typer.Option(
+        "--resume-paused",
+        help="With --watch: after each save, resume the invocations paused on the old code on the new one.",
+    ),
+]
+
+
 @app.command()
 @_friendly
 def serve(
@@ -285,6 +294,7 @@ def serve(
     database_url: DatabaseUrl = None,
     db_port: Annotated[int, typer.Option("--db-port", help="Port of the PostgreSQL it starts (database).")] = 5432,
     watch: WatchOpt = False,
+    resume_paused: ResumePausedOpt = False,
     service_cmd: ServiceCmdOpt = None,
     deployment: DeploymentOpt = None,
 ) -> None:
@@ -297,6 +307,10 @@ def serve(
     restate-play serve . --watch                    your project; restarted and registered on every save
     restate-play serve sagas --service-cmd "npx tsx src/booking_workflow.ts"   (it listens on $PORT=9080)
     """
+    if resume_paused:  # read after each reload of --watch (commands/fix_forward.offer_resume)
+        import os
+
+        os.environ["RESTATE_PLAY_RESUME_PAUSED"] = "1"
     from restate_play.commands.serve import serve_pattern
     from restate_play.sandbox.target import resolve_any
 

@@ -193,3 +193,35 @@ def wait_completed(sql: SqlClient, invocation_id: str, timeout: float) -> Invoca
             )
         time.sleep(delay)
         delay = min(delay * 2, 0.5)
+
+
+RESUME_PAUSED_ENV = "RESTATE_PLAY_RESUME_PAUSED"  # set by `serve --watch --resume-paused`
+
+
+def paused_of(sql: SqlClient, services: tuple[str, ...]) -> list[Invocation]:
+    if not services:
+        return []
+    names = ", ".join(q.sql_str(s) for s in services)
+    return sql.run(q.invocations(f"status = 'paused' AND target_service_name IN ({names})", limit=50))
+
+
+def offer_resume(out, admin_url: str, services: tuple[str, ...]) -> None:
+    """After a save re-deployed the code (`serve --watch`): the invocations still paused on the old
+    code, resumed on the new deployment (with --resume-paused), or the command that does it."""
+    import os
+
+    from rich.text import Text
+
+    resume = os.environ.get(RESUME_PAUSED_ENV) == "1"
+    with SqlClient(admin_url) as sql:
+        paused = paused_of(sql, services)
+    for inv in paused:
+        if not resume:
+            line = f"⏸ {inv.id} {inv.target} is paused: restate-play invocations resume {inv.id} --deployment latest"
+            out.print(Text(line, style="yellow"), soft_wrap=True)
+            continue
+        code, message = admin_call(admin_url, lambda admin, i=inv.id: admin.resume(i, "latest"))
+        words = "resumed on the new deployment" if code < 300 else f"not resumed ({code}): {message}"
+        out.print(Text(f"▶ {inv.id} {inv.target}: {words}", style="green" if code < 300 else "red"), soft_wrap=True)
+    if paused and not resume:
+        out.print(Text("(serve --watch --resume-paused resumes them after every save.)", style="dim"))

@@ -138,6 +138,12 @@ def serve_reloading(out: Console, sb, follow: Callable[[], None], changes: Chang
             took = time.monotonic() - t0
             message = f"Reloaded in {took:.2f} s: pid {sb.service.pid}, registered again as {sb.deployment_id}."
             out.print(Text(message, style="bold green"), soft_wrap=True)
+            from restate_play.commands.fix_forward import offer_resume
+
+            try:  # invocations paused on the old code: offer (or, with --resume-paused, do) a resume on this one
+                offer_resume(out, sb.admin_url, sb.pattern.services)
+            except PlayError as err:
+                out.print(Text(f"Could not list paused invocations: {err.message}", style="yellow"))
 
     threading.Thread(target=reload_on_save, name="reload", daemon=True).start()
     try:
