@@ -30,7 +30,16 @@ DOWN = "\x1b[B"
 
 def test_chapters_come_in_learning_order():
     ids = [c.id for c in load_chapters()]
-    assert ids == ["durable-steps", "durable-rpc", "virtual-objects", "sagas", "timers", "awakeables", "kafka"]
+    assert ids == [
+        "durable-steps",
+        "durable-rpc",
+        "virtual-objects",
+        "sagas",
+        "fix-forward",
+        "timers",
+        "awakeables",
+        "kafka",
+    ]
 
 
 @pytest.mark.parametrize("chapter_id", FOUNDATION)
