@@ -1,65 +1,74 @@
-"""The README's picture: one frame of a real run's live view, exported as an SVG by rich.
+"""The README's pictures, from a real run recorded with `--record`: the live view's final screen
+(run.svg, rich's export) and a screenshot of the run's report (report.html in headless Chromium).
 
-    python bench/live_view_svg.py [--pattern sagas] [--at 1.0] [--out docs/live-view.svg]
+    python bench/live_view_svg.py [--pattern sagas] [--svg docs/live-view.svg] [--png docs/report.png]
 
-Plays the pattern's default scenario on a real sandbox through `run_pattern`, live mode, exactly as
-`restate-play run` does, into a console that writes nowhere. Every frame the live view draws is
-kept; the one at `--at` (0 = the first, 1.0 = the last, drawn after the last step) is drawn again
-on a recording console of `--width` × `--height` and saved with `Console.save_svg`.
+Runs `restate-play run <pattern> --record DIR --plain` from this checkout (the live view is then
+drawn off screen at 100×44, the size of the README's picture), copies run.svg, and screenshots
+report.html with Debian's chromium (`apt-get install chromium`) driven by playwright.
 """
 
 from __future__ import annotations
 
 import argparse
-import os
+import shutil
+import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
-from rich.console import Console, RenderableType
+REPO = Path(__file__).resolve().parent.parent
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
-from restate_play.commands import run
+
+def record(pattern: str, directory: Path, *extra: str) -> None:
+    """`restate-play run <pattern> --record DIR` of this checkout; stops here when the run fails."""
+    args = [sys.executable, "-m", "restate_play", "run", pattern, "--record", str(directory), "--plain", *extra]
+    proc = subprocess.run(args, cwd=REPO, capture_output=True, text=True, timeout=300)
+    if proc.returncode != 0:
+        raise SystemExit(
+            f"the {pattern} run did not pass (exit {proc.returncode}): no picture of a failing run\n"
+            f"{proc.stdout[-2000:]}{proc.stderr[-2000:]}"
+        )
 
 
-def record_frames(pattern: str, width: int, height: int) -> list[RenderableType]:
-    """Run the pattern live and return every dashboard frame it drew, in order."""
-    frames: list[RenderableType] = []
-    draw = run.model_dashboard
+def screenshot(report: Path, png: Path, width: int = 1600) -> None:
+    from playwright.sync_api import sync_playwright
 
-    def kept(*args, **kwargs) -> RenderableType:
-        frame = draw(*args, **kwargs)
-        frames.append(frame)
-        return frame
-
-    # The live view looks its frame builder up on the module at every frame: wrapping it there
-    # sees exactly what the terminal would, without a second copy of the live loop.
-    run.model_dashboard = kept
-    try:
-        with open(os.devnull, "w") as devnull:
-            screen = Console(file=devnull, width=width, height=height, force_terminal=True)
-            result = run.run_pattern(pattern, None, "live", screen, lambda m: print(m, file=sys.stderr))
-    finally:
-        run.model_dashboard = draw
-    if not result.passed:
-        raise SystemExit(f"the {pattern} run did not pass: no picture of a failing run")
-    return frames
+    chromium = shutil.which("chromium") or "/usr/bin/chromium"
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": width, "height": 900})
+            page.goto(report.as_uri(), wait_until="load")
+            page.locator('.span[data-name="Book car"]').last.click()  # a bar's details in the side panel
+            page.screenshot(path=str(png), full_page=True)
+        finally:
+            browser.close()
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pattern", default="sagas")
-    parser.add_argument("--at", type=float, default=1.0, help="which frame: 0 first … 1.0 last")
-    parser.add_argument("--width", type=int, default=100)
-    parser.add_argument("--height", type=int, default=44)
-    parser.add_argument("--out", type=Path, default=Path("docs/live-view.svg"))
+    parser.add_argument("--svg", type=Path, default=REPO / "docs" / "live-view.svg")
+    parser.add_argument("--png", type=Path, default=REPO / "docs" / "report.png")
     args = parser.parse_args()
-    frames = record_frames(args.pattern, args.width, args.height)
-    frame = frames[min(len(frames) - 1, round(args.at * (len(frames) - 1)))]
-    with open(os.devnull, "w") as devnull:
-        picture = Console(file=devnull, record=True, width=args.width, height=args.height, force_terminal=True)
-        picture.print(frame)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    picture.save_svg(str(args.out), title=f"restate-play run {args.pattern}")
-    print(f"{args.out}: frame {frames.index(frame) + 1} of {len(frames)}, {args.width}×{args.height}")
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "rec"
+        record(args.pattern, out)
+        args.svg.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(out / "run.svg", args.svg)
+        screenshot(out / "report.html", args.png)
+    print(f"{args.svg}: the final screen of `run {args.pattern} --record`; {args.png}: its report.html")
 
 
 if __name__ == "__main__":

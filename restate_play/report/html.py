@@ -159,7 +159,8 @@ def retries_svg(lane: Lane, retries: list[Retry], scale: Scale, y: float, detail
             "Retried attempt",
             invocation=lane.invocation.id,
             at=scale.plus(retry.at),
-            journal_index=retry.index,
+            hit=getattr(command_at(lane.spans, retry), "label", None),
+            after_journal_entry=retry.index,
             code=retry.code,
             error=retry.message,
         )
@@ -209,8 +210,9 @@ def lane_svg(lane: Lane, scale: Scale, y: int, waterfall: bool, details: Details
             row_of[span.index] = rows
             rows += 1
         for retry in lane.retries:  # on the row of the command it hit
-            hit = command_at(lane.spans, retry.index)
-            parts.append(retries_svg(lane, [retry], scale, row_of.get(hit.index, 0) * ROW + 15, details))
+            hit = command_at(lane.spans, retry)
+            row = row_of.get(hit.index, 0) if hit else 0
+            parts.append(retries_svg(lane, [retry], scale, row * ROW + 15, details))
     else:
         parts += [span_svg(span, lane, scale, 3, 14, details) for span in lane.spans]
         parts.append(retries_svg(lane, lane.retries, scale, 15, details))

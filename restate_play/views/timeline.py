@@ -54,9 +54,10 @@ class Retry:
     """A failed attempt Restate retried (a TransientError journal event)."""
 
     at: float
-    index: int  # the command it hit (the entry it came after, when the event names none)
+    index: int  # the journal entry it came after
     message: str
     code: str | None = None
+    command: int | None = None  # the command it hit, counted among the commands (0: the input)
 
 
 @dataclass(frozen=True)
@@ -110,15 +111,18 @@ def retries(events: Sequence[JournalEvent]) -> list[Retry]:
         if event.type != "TransientError" or at is None:
             continue
         d = event.detail
-        index = d.get("related_command_index", event.index)
         code = d.get("restate_doc_error_code") or (str(d["error_code"]) if d.get("error_code") else None)
-        out.append(Retry(at, int(index if index is not None else -1), str(d.get("error_message", "")), code))
+        command = d.get("related_command_index")
+        out.append(Retry(at, event.index, str(d.get("error_message", "")), code, command))
     return out
 
 
-def command_at(spans_: Sequence[Span], index: int) -> Span | None:
-    """The command a retry hit: the one with this journal index, else the last before it."""
-    before = [s for s in spans_ if s.index <= index]
+def command_at(spans_: Sequence[Span], retry: Retry) -> Span | None:
+    """The command a retry hit: the one the event names (its place among the commands), else the
+    last one journaled before it."""
+    if retry.command is not None and 0 <= retry.command < len(spans_):
+        return spans_[retry.command]
+    before = [s for s in spans_ if s.index <= retry.index]
     return before[-1] if before else (spans_[0] if spans_ else None)
 
 
@@ -166,7 +170,7 @@ class InvocationTimeline:
             for c in range(a, (b if b is not None else a) + 1):
                 cells[c] = ("█" if b is not None and b > a else "▏", style)
             for retry in self.retries:
-                if command_at(self.spans, retry.index) is span:
+                if command_at(self.spans, retry) is span:
                     cells[col(retry.at)] = ("✕", "bold red")
             for c, mark in crash_cols.items():
                 if cells[c][0] == " ":

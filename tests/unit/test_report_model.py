@@ -91,6 +91,16 @@ def test_retries_are_placed_on_the_command_they_hit():
     assert round(retry.at - T0, 3) == 1.0 and retry.index == 3 and retry.message == "broken pipe"
 
 
+def test_a_retry_naming_its_command_counts_among_the_commands():
+    from restate_play.views.timeline import command_at
+
+    inv = trip()
+    inv["events"][0]["index"] = 5  # after Book car's result, but the event names the command it hit
+    inv["events"][0]["detail"]["related_command_index"] = 2  # Input, Book flight, Book car
+    (lane,) = model.build(doc(invocations=[inv])).lanes
+    assert command_at(lane.spans, lane.retries[0]).label == "Book car"
+
+
 def test_a_crash_and_its_restart_are_moments():
     report = model.build(doc())
     assert [(m.kind, round(m.at - T0, 1)) for m in report.moments] == [("crash", 0.9), ("restart", 2.5)]
