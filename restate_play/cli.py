@@ -392,6 +392,57 @@ def tutorial(
         run_tutorial(chapter, answers)
 
 
+@app.command()
+@_friendly
+def exercise(
+    exercise_id: Annotated[str | None, typer.Argument(help="An exercise id (see --list); default: the next.")] = None,
+    list_: Annotated[bool, typer.Option("--list", help="The exercises in learning order, with your progress.")] = False,
+    hint: Annotated[bool, typer.Option("--hint", help="The next hint (three levels) of the current exercise.")] = False,
+    solution: Annotated[
+        bool, typer.Option("--solution", help="The reference solution and why (only after a real attempt).")
+    ] = False,
+    reset: Annotated[bool, typer.Option("--reset", help="Forget its progress; rewrite its file here.")] = False,
+    check: Annotated[
+        bool, typer.Option("--check", help="Check once, no watching: exit 0 passed, 1 not yet (scripts, CI).")
+    ] = False,
+    file: Annotated[
+        Path | None, typer.Option("--file", help="With --check: the file to check (default: ./ID.py).")
+    ] = None,
+    seed: Annotated[
+        int | None, typer.Option("--seed", help="With --check: re-time the crashes from this seed.")
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Exercises: write the durable code yourself; every save is checked on a real sandbox, crashes included.
+
+    Examples:
+      restate-play exercise --list                  the exercises, with progress marks
+      restate-play exercise                         the next one: writes ./ID.py here and checks every save
+      restate-play exercise --hint                  a hint for the current one (three levels)
+      restate-play exercise --solution              the solution, after a real attempt
+      restate-play exercise charge-once --check     check ./charge_once.py once: exit 0 passed, 1 not yet
+      restate-play exercise --reset charge-once     start it over
+    """
+    from restate_play.commands import exercise as ex
+    from restate_play.commands.common import output_mode, stdout_console
+
+    out = stdout_console()
+    if list_:
+        ex.list_exercises(as_json, out)
+    elif hint:
+        ex.hint(exercise_id, out)
+    elif solution:
+        ex.solution(exercise_id, out)
+    elif reset:
+        ex.reset_exercise(exercise_id, out)
+    elif check:
+        _mode, out, status = output_mode(as_json, plain=False)
+        ex.check_once(exercise_id, file, seed, as_json, out, status)
+    else:
+        _mode, out, status = output_mode(False, plain=False)
+        ex.run_exercise(exercise_id, out, status)
+
+
 @state_app.command("get")
 @_friendly
 def state_get(

@@ -22,6 +22,23 @@ def progress_file() -> Path:
     return state_dir() / "tutorial.json"
 
 
+def read_json(path: Path) -> dict[str, Any]:
+    """A progress file's object; {} when there is none yet or it is unreadable (start fresh rather than fail)."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def write_json(path: Path, data: dict[str, Any]) -> None:
+    """Atomically (a rename): Ctrl-C or a crash at any moment leaves the old file or the new one."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    os.replace(tmp, path)
+
+
 @dataclass
 class Progress:
     path: Path
@@ -31,20 +48,13 @@ class Progress:
     @classmethod
     def load(cls, path: Path | None = None) -> Progress:
         path = path or progress_file()
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return cls(path)  # none yet, or unreadable: start fresh rather than fail
-        if not isinstance(data, dict) or not isinstance(data.get("chapters"), dict):
+        data = read_json(path)
+        if not isinstance(data.get("chapters"), dict):
             return cls(path)
         return cls(path, data["chapters"], data.get("last"))
 
     def save(self) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
-        data = {"version": VERSION, "last": self.last, "chapters": self.chapters}
-        tmp.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-        os.replace(tmp, self.path)
+        write_json(self.path, {"version": VERSION, "last": self.last, "chapters": self.chapters})
 
     def reset(self) -> bool:
         existed = self.path.exists()

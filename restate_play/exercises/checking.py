@@ -1,0 +1,85 @@
+"""One check of the learner's file: its checks.toml played on a fresh sandbox, the same run path
+as `restate-play run FILE --scenario checks.toml`, with the crashes optionally re-timed by a seed."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from rich.console import Console
+
+from restate_play.exercises.catalog import Exercise
+from restate_play.exercises.verdict import Verdict, verdict_of
+from restate_play.sandbox.target import PythonTarget
+from restate_play.scenario.actions.control import Crash
+from restate_play.scenario.model import Scenario, load
+
+RESTART_RANGE = (0.05, 0.5)  # seconds a seeded crash stays down: every solution must survive all of them
+
+
+@dataclass(frozen=True)
+class ExerciseTarget(PythonTarget):
+    """The learner's file: like any Python target, but its world (restate_play.world.shop) always
+    records to the ledger, so an empty ledger is a failed check, not "not observed"."""
+
+    ledger_promised = True
+
+
+def target_for(file: Path) -> ExerciseTarget:
+    file = file.resolve()
+    return ExerciseTarget(str(file), file.parent, file=file)
+
+
+def seeded(scenario: Scenario, seed: int | None) -> Scenario:
+    """The same checks with each crash's downtime drawn from `seed` (None: as written)."""
+    if seed is None:
+        return scenario
+    rng = random.Random(seed)
+    steps = [
+        step.model_copy(update={"restart_after": round(rng.uniform(*RESTART_RANGE), 3)})
+        if isinstance(step, Crash) and step.restart_after is not None
+        else step
+        for step in scenario.steps
+    ]
+    return Scenario(**{**vars(scenario), "steps": steps})
+
+
+def is_changed(exercise: Exercise, file: Path) -> bool:
+    """Whether the learner changed anything but whitespace in the starting file."""
+    try:
+        text = file.read_text(encoding="utf-8")
+    except OSError:
+        return False
+    return text.split() != exercise.start.read_text(encoding="utf-8").split()
+
+
+def check_file(
+    exercise: Exercise, file: Path, seed: int | None = None, status=None, show: Callable[[Verdict], None] | None = None
+) -> Verdict:
+    """Play the exercise's checks against `file` on a fresh sandbox; the verdict in the learner's terms.
+
+    `show` gets the verdict as soon as the checks are judged, before the sandbox stops (a server's
+    graceful stop takes a second or two the learner need not wait for)."""
+    from restate_play.commands.run import play, sandbox_options
+    from restate_play.sandbox import registry
+    from restate_play.sandbox.sandbox import Sandbox
+
+    status = status or (lambda _m: None)
+    scenario = seeded(load(exercise.checks), seed)
+    target = target_for(file)
+    options = sandbox_options(target.pattern, scenario, None, None)
+    quiet = Console(quiet=True)
+    t0 = time.monotonic()
+    with (
+        Sandbox(target.pattern, options, status=status, target=target) as sandbox,
+        registry.registered("run", sandbox.describe()),
+    ):
+        result = asyncio.run(play(sandbox, scenario, sandbox.pattern, "json", quiet))
+        verdict = verdict_of(exercise, scenario, result, file, is_changed(exercise, file), time.monotonic() - t0)
+        if show is not None:
+            show(verdict)
+    return verdict

@@ -1,0 +1,34 @@
+"""Exercise saga-undo-first, solved: every undo is registered before its action."""
+
+import restate
+from restate.exceptions import TerminalError
+
+from restate_play.world import shop
+
+trips = restate.Service("Trips")
+
+
+def book(kind: str, trip: str) -> str:
+    try:
+        return shop.book(kind, trip)
+    except shop.Timeout as err:
+        raise TerminalError(str(err)) from err  # no answer: give the trip up
+
+
+@trips.handler()
+async def trip(ctx: restate.Context, trip: str) -> str:
+    compensations = []
+    try:
+        # Before the action: an action that fails may still have taken effect.
+        compensations.append(lambda: ctx.run_typed("Cancel flight", shop.cancel, kind="flight", trip=trip))
+        await ctx.run_typed("Book flight", book, kind="flight", trip=trip)
+        compensations.append(lambda: ctx.run_typed("Cancel hotel", shop.cancel, kind="hotel", trip=trip))
+        await ctx.run_typed("Book hotel", book, kind="hotel", trip=trip)
+    except TerminalError:
+        for undo in reversed(compensations):
+            await undo()
+        raise
+    return f"trip {trip} booked"
+
+
+services = [trips]
