@@ -20,6 +20,7 @@ LABEL_W = 250  # px: the names column
 PLOT_W = 950  # px: the time axis
 ROW = 20  # px: one row (a compact lane, a waterfall command, a ledger action)
 MAX_PAYLOAD = 2000  # characters of a payload kept in the details
+CHAR_W = 6.2  # px: about one character of the 11 px labels
 
 
 @dataclass(frozen=True)
@@ -152,6 +153,14 @@ def span_svg(span: Span, lane: Lane, scale: Scale, y: float, h: float, details: 
     )
 
 
+def inside_label(span: Span, scale: Scale) -> str:
+    """A command's name inside its bar, when the bar is wide enough for it (one row per lane)."""
+    width = scale.x(span.end or span.start) - scale.x(span.start)
+    if width < len(span.label) * CHAR_W + 6:
+        return ""
+    return f'<text class="inside" x="{scale.x(span.start) + 3}" y="14">{escape(span.label)}</text>'
+
+
 def retries_svg(lane: Lane, retries: list[Retry], scale: Scale, y: float, details: Details) -> str:
     out = []
     for retry in retries:
@@ -215,6 +224,7 @@ def lane_svg(lane: Lane, scale: Scale, y: int, waterfall: bool, details: Details
             parts.append(retries_svg(lane, [retry], scale, row * ROW + 15, details))
     else:
         parts += [span_svg(span, lane, scale, 3, 14, details) for span in lane.spans]
+        parts += [inside_label(span, scale) for span in lane.spans if span.end is not None]
         parts.append(retries_svg(lane, lane.retries, scale, 15, details))
     parts.append("</g>")
     return "".join(parts), rows
@@ -288,7 +298,8 @@ def state_svg(changes: list[StateChange], scale: Scale, details: Details) -> str
     for row, (service, key, name) in enumerate(rows, start=1):
         label = f"{service}/{key} {name}"
         parts.append(f'<text class="entry" x="16" y="{row * ROW + 14}">{escape(label[:36])}</text>')
-        for c in (c for c in changes if (c.service, c.key, c.name) == (service, key, name)):
+        of_row = [c for c in changes if (c.service, c.key, c.name) == (service, key, name)]
+        for c, following in zip(of_row, [*of_row[1:], None], strict=True):
             d = details.add(
                 f"state {label}",
                 at=scale.plus(c.at),
@@ -296,10 +307,13 @@ def state_svg(changes: list[StateChange], scale: Scale, details: Details) -> str
                 invocation=c.invocation,
             )
             x = scale.x(c.at)
-            text = escape((c.value if c.value is not None else "∅")[:24])
+            value = (c.value if c.value is not None else "∅")[:24]
+            room = (scale.x(following.at) if following else LABEL_W + PLOT_W + 200) - x
+            fits = room > len(value) * CHAR_W + 8  # else the value is in the details only
+            text = f'<text x="{x + 5}" y="{row * ROW + 14}">{escape(value)}</text>' if fits else ""
             parts.append(
                 f'<g class="state-change" data-d="{d}"><rect x="{x - 3}" y="{row * ROW + 5}" width="6" height="10"/>'
-                f'<text x="{x + 5}" y="{row * ROW + 14}">{text}</text></g>'
+                f"{text}</g>"
             )
     height = (len(rows) + 1) * ROW + 4
     return f'<svg class="state" width="{LABEL_W + PLOT_W}" height="{height}">{"".join(parts)}</svg>'

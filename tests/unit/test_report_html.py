@@ -72,3 +72,9 @@ def test_many_invocations_are_folded_groups_with_a_summary():
     page = render(invocations=many, requests=[])
     assert page.count('<details class="group"') == 1 and page.count('<g class="lane"') == 300
     assert "BookingWorkflow/run: 300 invocations, 300 retried" in page
+
+
+def test_beyond_a_waterfall_a_lane_is_one_row_with_names_in_the_wide_bars():
+    page = render(invocations=[trip(f"inv_{i}", i * 0.3) for i in range(20)], requests=[])
+    assert page.count('<g class="lane"') == 20 and 'class="entry"' not in page.split('class="ledger"')[0]
+    assert page.count('<text class="inside"') == 20  # Book car, 2.3 s wide; Book flight's 0.5 s is too narrow
