@@ -686,7 +686,13 @@ def invocations_timeline(
 @app.command()
 @_friendly
 def chaos(
-    pattern: Annotated[str, typer.Argument(help="Pattern slug (`restate-play list` marks those with chaos traffic).")],
+    pattern: Annotated[
+        str | None,
+        typer.Argument(
+            help="A pattern slug (`restate-play list` marks those with chaos traffic), or your code as for `run` "
+            "(a directory, file or module:attr): then its scenario's requests are the traffic."
+        ),
+    ] = None,
     requests: Annotated[int, typer.Option("--requests", help="How many requests to send.")] = 300,
     concurrency: Annotated[int, typer.Option("--concurrency", help="Requests in flight at once.")] = 16,
     kills: Annotated[int, typer.Option("--kills", help="How many SIGKILLs during the traffic.")] = 10,
@@ -697,17 +703,41 @@ def chaos(
     ] = False,
     time_scale: Annotated[float, typer.Option("--time-scale", help="Scale the pattern's waits.")] = 0.02,
     as_json: JsonOpt = False,
+    scenario: Annotated[
+        str | None,
+        typer.Option("--scenario", "-s", help="Your code: the scenario whose call/send steps are the traffic."),
+    ] = None,
+    service_cmd: ServiceCmdOpt = None,
+    deployment: DeploymentOpt = None,
 ) -> None:
     """Concurrent traffic plus random SIGKILLs of the service and the server, then the pattern's invariants.
 
-    Exit code 0 when every invariant held, 1 when one was violated.
+    On your own code (a directory, file, module:attr, --service-cmd or --deployment), the traffic is its
+    scenario's call and send steps in turn ({i} = the request's number), and the invariants are those
+    every service keeps: every request answered with the status its step expects, one invocation per
+    idempotency key, nothing left running or paused. Exit code 0 when every invariant held, 1 when one
+    was violated.
+
+    \b
+    restate-play chaos sagas --requests 100 --kills 5 --seed 1
+    restate-play chaos . --scenario traffic.toml --requests 100 --kills 5 --seed 1
     """
     from restate_play.commands.chaos import print_chaos, run_chaos
     from restate_play.commands.common import print_json, stderr_console, stdout_console
+    from restate_play.sandbox.target import PatternTarget, resolve_any
 
     err = stderr_console()
+    code = resolve_any(pattern, service_cmd, deployment)
+    if not isinstance(code, PatternTarget) or scenario is not None:  # the scenario's requests are the traffic
+        from restate_play.commands.chaos_user import run_user_chaos
+
+        note, status = (lambda m: err.print(m)), (lambda m: err.print(f"[dim]{m}[/]"))
+        args = (requests, concurrency, kills, seed, target, not no_idempotency, time_scale, note, status)
+        report = run_user_chaos(code, scenario, *args)
+        print_json(report) if as_json else print_chaos(report, stdout_console())
+        raise typer.Exit(0 if report["passed"] else 1)
     report = run_chaos(
-        pattern,
+        code.pattern.slug,
         requests,
         concurrency,
         kills,

@@ -16,6 +16,7 @@ from restate_play.sandbox.ports import free_ports_like
 from restate_play.sandbox.sandbox import Sandbox, SandboxOptions
 from restate_play.scenario.chaos import (
     ChaosPlan,
+    ChaosSpec,
     InvariantResult,
     at_least_once,
     check_invariants,
@@ -27,7 +28,7 @@ from restate_play.scenario.chaos_driver import ChaosDriver, ChaosStats, SandboxP
 from restate_play.scenario.result import Check
 from restate_play.views.tables import checks_table
 from restate_play.world import ledger
-from restate_play.world.chaos_api import Verdict
+from restate_play.world.chaos_api import PatternChaos, Verdict
 
 TARGETS = {"both": ("service", "server"), "service": ("service",), "server": ("server",)}
 SHOWN = 5  # anomaly sentences printed per invariant (the JSON keeps more)
@@ -73,24 +74,30 @@ def run_chaos(
     )
     options = SandboxOptions(time_scale=time_scale, supervise=True, client_ports=free_ports_like(pattern.client_ports))
     with Sandbox(pattern, options, status=status) as sb:
-        driver = ChaosDriver(plan, SandboxParts(sb), concurrency=concurrency, note=note)
-
-        async def play() -> list[InvariantResult]:
-            await driver.run()
-            evidence, stuck = await driver.collect(spec)
-            idle = Verdict("idle" if not stuck else "some still running after 60 s", stuck)
-            return [
-                *check_invariants(chaos, spec, evidence),
-                judged("every invocation completed after the chaos", idle),
-            ]
-
-        results = asyncio.run(play())
-        repeats = at_least_once(ledger.read(sb.ledger_path))
-        sandbox = sb.describe()
-    return _report(slug, spec.title, seed, idempotent, driver.stats, results, repeats, sandbox)
+        stats, results, repeats, sandbox = chaos_in(sb, chaos, spec, plan, concurrency, note)
+    return chaos_report(slug, spec.title, seed, idempotent, stats, results, repeats, sandbox)
 
 
-def _report(
+def chaos_in(
+    sb: Sandbox, chaos: PatternChaos, spec: ChaosSpec, plan: ChaosPlan, concurrency: int, note
+) -> tuple[ChaosStats, list[InvariantResult], list[tuple[str, dict[str, Any], int]], dict[str, Any]]:
+    """Play the plan on a started sandbox, then judge the invariants, idleness and repeated actions."""
+    driver = ChaosDriver(plan, SandboxParts(sb), concurrency=concurrency, note=note)
+
+    async def play() -> list[InvariantResult]:
+        await driver.run()
+        evidence, stuck = await driver.collect(spec)
+        idle = Verdict("idle" if not stuck else "some still running after 60 s", stuck)
+        return [
+            *check_invariants(chaos, spec, evidence),
+            judged("every invocation completed after the chaos", idle),
+        ]
+
+    results = asyncio.run(play())
+    return driver.stats, results, at_least_once(ledger.read(sb.ledger_path)), sb.describe()
+
+
+def chaos_report(
     slug: str,
     title: str,
     seed: int,

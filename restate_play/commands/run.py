@@ -414,7 +414,8 @@ def run_pattern(
     storm = check_options(requests, concurrency)  # (requests, concurrency) or None
     target = as_target(slug)  # a pattern; the user's directory, file, module:attr, command or deployment
     pattern = target.pattern
-    if storm and scenario is None and (scenarios_dir() / f"{pattern.slug}.storm.toml").exists():
+    storm_file = scenarios_dir() / f"{pattern.slug}.storm.toml"
+    if storm and scenario is None and isinstance(target, PatternTarget) and storm_file.exists():
         scenario = f"{pattern.slug}.storm"  # the pattern's storm traffic, e.g. one object key per request
     path = scenario_file(target, scenario)
     loaded = load(path)

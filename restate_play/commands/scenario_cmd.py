@@ -94,8 +94,7 @@ def new_scenario(target, output: Path | None, force: bool, status) -> Path:
         with loopback_client(timeout=10.0) as http:
             services = http.get(f"{sb.admin_url}/services").json().get("services", [])
         names = set(sb.pattern.services)
-        name = target.root.name if target.name == "app" else target.name  # a project's app.py: its folder
-        text = starter_scenario(name, [s for s in services if s.get("name") in names])
+        text = starter_scenario(target.name, [s for s in services if s.get("name") in names])
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
     schema = path.parent / "scenario.schema.json"  # what the file's #:schema line points editors at

@@ -72,11 +72,12 @@ class PythonTarget:
     module: str | None = None
     attr: str | None = None
     scenario: Path | None = None  # a directory's scenario.toml (or what its restate-play.toml names)
+    label: str | None = None  # a directory target: the directory's name (its app.py says little)
     ledger_promised = False  # user code may or may not record to restate_play.world's ledger
 
     @property
     def name(self) -> str:
-        return self.file.stem if self.file else (self.module or "app")
+        return self.label or (self.file.stem if self.file else (self.module or "app"))
 
     @property
     def source(self) -> str:
@@ -263,9 +264,8 @@ def _directory(spec: str, path: Path) -> PythonTarget:
             'app = "service.py" (or "service.py:services"). `restate-play new <pattern> DIR` makes a project.',
         )
     target = _file(spec, path / file, attr or None)
-    return PythonTarget(
-        spec, path, file=target.file, attr=target.attr, scenario=scenario if scenario.is_file() else None
-    )
+    found = scenario if scenario.is_file() else None
+    return PythonTarget(spec, path, file=target.file, attr=target.attr, scenario=found, label=path.name)
 
 
 def _project_config(directory: Path) -> dict:

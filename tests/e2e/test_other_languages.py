@@ -53,14 +53,18 @@ def typescript_sagas() -> Path:
     return TS_SAGAS
 
 
-def run_json(*args: str, cwd: Path) -> dict:
-    proc = restate_play("run", *args, "--json", cwd=cwd)
+def play_json(*args: str, cwd: Path) -> dict:
+    """`restate-play ARGS --json` in `cwd`, its JSON document (an assertion with the output if none)."""
+    proc = restate_play(*args, "--json", cwd=cwd)
     try:
         return json.loads(proc.stdout)
     except json.JSONDecodeError as err:
-        raise AssertionError(
-            f"not JSON (exit {proc.returncode}):\n{proc.stdout[-2000:]}\n{proc.stderr[-2000:]}"
-        ) from err
+        tail = f"{proc.stdout[-2000:]}\n{proc.stderr[-2000:]}"
+        raise AssertionError(f"not JSON (exit {proc.returncode}):\n{tail}") from err
+
+
+def run_json(*args: str, cwd: Path) -> dict:
+    return play_json("run", *args, cwd=cwd)
 
 
 def failed(report: dict) -> list[str]:

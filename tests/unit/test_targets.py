@@ -30,7 +30,7 @@ def test_a_directory_serves_its_app_and_plays_its_scenario(tmp_path: Path) -> No
     target = resolve(".", tmp_path)
     assert isinstance(target, PythonTarget) and not target.ledger_promised
     assert target.file == tmp_path / "app.py" and target.scenario == tmp_path / "scenario.toml"
-    assert target.service_args() == ["app", "--path", str(tmp_path), "--file", str(tmp_path / "app.py")]
+    assert target.service_args() == [tmp_path.name, "--path", str(tmp_path), "--file", str(tmp_path / "app.py")]
 
 
 def test_restate_play_toml_names_the_file_attr_and_scenario(tmp_path: Path) -> None:
