@@ -15,7 +15,8 @@ import pytest
 from cast_replay import replay
 from conftest import REPO, cli
 
-pytestmark = pytest.mark.e2e
+# One worker plays both recordings once (the module's fixture), under `--dist loadgroup` too.
+pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("record")]
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 # No network, no first-run work: the report must open from disk on its own.
