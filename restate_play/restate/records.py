@@ -50,6 +50,7 @@ class Invocation:
     invoked_by_id: str | None = None
     journal_size: int = 0
     scheduled_start_at: str | None = None
+    restarted_from: str | None = None  # restart-as-new: the invocation it was started again from
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> Invocation:
@@ -74,6 +75,7 @@ class Invocation:
             invoked_by_id=row.get("invoked_by_id"),
             journal_size=int(row.get("journal_size") or 0),
             scheduled_start_at=row.get("scheduled_start_at"),
+            restarted_from=row.get("restarted_from"),
         )
 
     @property

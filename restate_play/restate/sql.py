@@ -25,7 +25,7 @@ INVOCATION_COLUMNS = (
     "id, target, target_service_name, target_service_key, target_handler_name, status, created_at, "
     "modified_at, completed_at, retry_count, last_failure, last_failure_error_code, next_retry_at, "
     "completion_result, completion_failure, idempotency_key, invoked_by, invoked_by_id, journal_size, "
-    "scheduled_start_at"
+    "scheduled_start_at, restarted_from"
 )
 FULL_ID_LENGTH = len("inv_1dceKvwtEc2n2PVCWAUfChbUtz49Sr19ZJ")  # "inv_" and 34 characters
 CANDIDATES = 10  # an ambiguous prefix lists at most this many invocations

@@ -62,7 +62,15 @@ def invocation_heading(inv: Invocation) -> Text:
     head.append(inv.id, style="dim")
     head.append("  ")
     head.append_text(status_text(inv))
+    if inv.restarted_from:  # restart-as-new: linked to the invocation it started again from
+        head.append(f"  ↺ restarted from {inv.restarted_from}", style="cyan")
     return head
+
+
+def kept_from_original(inv: Invocation, entry: JournalEntry) -> bool:
+    """A restarted invocation's entries copied from its original: appended before it was created."""
+    created, at = _at(inv.created_at), _at(entry.appended_at)
+    return bool(inv.restarted_from and created and at and at < created)
 
 
 def _command_line(entry: JournalEntry, result: JournalEntry | None, numbered: bool = True) -> Text:
@@ -99,7 +107,10 @@ def journal_tree(inv: Invocation, entries: list[JournalEntry], last_failure: boo
     results = results_by_completion(entries)
     for entry in entries:
         if entry.kind == "Command":
-            tree.add(_command_line(entry, results.get(entry.completion_id) if entry.completion_id else None))
+            line = _command_line(entry, results.get(entry.completion_id) if entry.completion_id else None)
+            if kept_from_original(inv, entry):
+                line.append("  ↺ kept", style="cyan")
+            tree.add(line)
         elif entry.kind == "Notification" and entry.type == "Signal":
             t = Text(f"#{entry.index:<3}⚡ Signal", style="bold cyan")
             if entry.value:
@@ -160,8 +171,11 @@ def event_text(event: JournalEvent, explained: set[str] | None = None) -> Text:
     return Text(f"• {event.type}" + (f": {words}" if words else ""), style="yellow")
 
 
-def _timeline_rows(entries: list[JournalEntry], events: list[JournalEvent]) -> list[tuple[datetime | None, str, Text]]:
-    """(time, index, text) of every command (its result folded in), other entries and events, in time order."""
+def _timeline_rows(
+    entries: list[JournalEntry], events: list[JournalEvent], inv: Invocation | None = None
+) -> list[tuple[datetime | None, str, Text]]:
+    """(time, index, text) of every command (its result folded in), other entries and events, in time order;
+    with `inv` a restarted invocation, the entries kept from its original are marked."""
     results = results_by_completion(entries)
     rows: list[tuple[datetime | None, str, Text, int]] = []
     for order, entry in enumerate(entries):
@@ -173,6 +187,8 @@ def _timeline_rows(entries: list[JournalEntry], events: list[JournalEvent]) -> l
             start, end = _at(entry.appended_at), _at(result.appended_at if result else None)
             if start and end and entry.type not in ("GetEagerState", "GetState"):
                 text.append(f" after {took((end - start).total_seconds())}", style="dim")
+            if inv is not None and kept_from_original(inv, entry):
+                text.append("  ↺ kept from the original", style="cyan")
         elif entry.type == "Signal":
             text = Text("⚡ Signal", style="bold cyan")
             if entry.value:
@@ -188,7 +204,7 @@ def _timeline_rows(entries: list[JournalEntry], events: list[JournalEvent]) -> l
     return [(at, index, text) for at, index, text, _ in rows]
 
 
-def journal_timeline(entries: list[JournalEntry], events: list[JournalEvent]) -> Table:
+def journal_timeline(entries: list[JournalEntry], events: list[JournalEvent], inv: Invocation | None = None) -> Table:
     """Every command with its time and the time since the line before, failed attempts in between."""
     table = Table(box=None, show_edge=False, pad_edge=False, header_style="dim", padding=(0, 1))
     table.add_column("time", style="dim", no_wrap=True)
@@ -196,7 +212,7 @@ def journal_timeline(entries: list[JournalEntry], events: list[JournalEvent]) ->
     table.add_column("#", style="dim", justify="right", no_wrap=True)
     table.add_column("entry", ratio=1, overflow="fold")
     previous: datetime | None = None
-    for at, index, text in _timeline_rows(entries, events):
+    for at, index, text in _timeline_rows(entries, events, inv):
         since = f"+{took((at - previous).total_seconds())}" if at and previous else ""
         table.add_row(at.strftime("%H:%M:%S.%f")[:-3] if at else "", since, index, text)
         previous = at or previous
@@ -213,6 +229,8 @@ def _details(inv: Invocation) -> Text:
         parts.append(f"{inv.retry_count} retr{'y' if inv.retry_count == 1 else 'ies'}")
     if inv.scheduled_start_at:
         parts.append(f"scheduled for {inv.scheduled_start_at}")
+    if inv.restarted_from:
+        parts.append(f"restarted from {inv.restarted_from}")
     return Text(" · ".join(parts), style="dim")
 
 
@@ -235,7 +253,7 @@ def retry_summary(inv: Invocation) -> Text | None:
 
 def describe_view(inv: Invocation, entries: list[JournalEntry], events: list[JournalEvent]) -> Group:
     """`invocations describe`: heading, details, the timeline, where retries stand, the numbering legend."""
-    parts: list = [invocation_heading(inv), _details(inv), Text(""), journal_timeline(entries, events)]
+    parts: list = [invocation_heading(inv), _details(inv), Text(""), journal_timeline(entries, events, inv)]
     summary = retry_summary(inv)
     if summary is not None:
         parts += [Text(""), summary]

@@ -99,3 +99,29 @@ def test_ledger_of_other_invocations_is_not_evidence() -> None:
 )
 def test_what_an_undo_step_undoes(name: str, undone: set[str]) -> None:
     assert undone_object(name) == undone
+
+
+def _render(renderable) -> str:
+    from rich.console import Console
+
+    console = Console(width=200, record=True, color_system=None)
+    console.print(renderable)
+    return console.export_text()
+
+
+def test_views_link_a_restarted_invocation_and_mark_its_kept_entries() -> None:
+    from dataclasses import replace
+
+    from restate_play.restate.records import Invocation
+    from restate_play.views.journal import describe_view, journal_tree
+
+    created = "2026-12-01T10:00:05.000Z"
+    inv = Invocation("inv_1new", "BookingWorkflow/run", "BookingWorkflow", "run", None, "completed", created)
+    inv = replace(inv, restarted_from=INV)
+    # Entries before #5 were copied from the original (appended before the restart), the rest ran after it.
+    journal = [replace(e, appended_at="2026-12-01T10:00:0" + ("0" if e.index < 5 else "6") + ".000Z") for e in saga()]
+    lines = _render(journal_tree(inv, journal)).splitlines()
+    assert f"restarted from {INV}" in lines[0]
+    assert [("↺ kept" in line) for line in lines if "Run [" in line] == [True, True] + [False] * 4
+    assert _render(describe_view(inv, journal, [])).count("kept from the original") == 3  # input, flight, car
+    assert "kept" not in _render(journal_tree(replace(inv, restarted_from=None), journal))
