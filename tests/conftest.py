@@ -25,6 +25,8 @@ REPO = Path(__file__).resolve().parent.parent
 # Default runs whose checks measure time (gaps, how many at once): played `alone` (default_run).
 TIMING_SENSITIVE_RUNS = {"rate-limiting", "priority-queue"}
 _DEFAULT_RUN_OF = re.compile(r"""default_run\(\s*["']([a-z0-9-]+)["']""")
+# pytester: tests/plugin runs users' test files through the pytest plugin (only a top-level conftest may say so).
+pytest_plugins = ["pytester"]
 
 
 def pytest_configure(config):

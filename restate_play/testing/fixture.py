@@ -90,10 +90,11 @@ class Restate:
         headers: dict[str, str] | None = None,
         timeout: float = 30.0,
     ) -> Any:
-        """Call a handler ("Svc/handler", "Obj/key/handler", "Wf/key/run") and return its JSON answer."""
-        call = self._clients.ingress.call(target, json, idempotency_key=idempotency_key, headers=headers)
-        resp = self._answer(target, call, timeout)
-        return _value(target, resp)
+        """Call a handler ("Svc/handler", "Obj/key/handler", "Wf/key/run") and return its JSON answer.
+
+        Sent, then attached to: while it waits, a journal mismatch or a pause fails the call at once
+        instead of after `timeout`."""
+        return self.send(target, json, idempotency_key=idempotency_key, headers=headers).result(timeout)
 
     def send(
         self,

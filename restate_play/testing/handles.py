@@ -15,6 +15,7 @@ from rich.console import Console
 
 from restate_play.restate.records import Invocation, JournalEntry
 from restate_play.views.journal import journal_tree
+from restate_play.waiting import eventually
 from restate_play.world import ledger
 from restate_play.world.ledger import LedgerEntry
 
@@ -117,3 +118,10 @@ class Ledger:
 
     def actions(self) -> list[str]:
         return [e.action for e in self.entries()]
+
+    def wait_for(self, action: str, timeout: float = 30.0, **where: Any) -> LedgerEntry:
+        """The first matching entry, once the service has recorded it (e.g. an awakeable's id to resolve)."""
+        found = eventually(
+            lambda: self.entries(action, **where), timeout=timeout, interval=0.02, what=f"'{action}' in the ledger"
+        )
+        return found[0]

@@ -121,7 +121,8 @@ class Servers:
             except Exception:  # noqa: BLE001 - stopping the servers matters more
                 pass
         for server in self._servers.values():
-            server.stop()
+            # The data dir is thrown away: SIGKILL spares the ~2 s of a graceful stop (kept data: graceful).
+            server.stop() if os.environ.get("RESTATE_PLAY_KEEP_DATA") else server.kill()
         self._servers.clear()
         self._clients.clear()
 
@@ -166,6 +167,9 @@ class Session:
         return sandbox
 
     def stop_app(self, sandbox: Sandbox) -> None:
+        # SIGKILL first: a graceful stop waits up to 2 s for the server's open HTTP/2 connection.
+        if sandbox.service is not None:
+            sandbox.kill_service()
         sandbox.close()
         if sandbox in self.sandboxes:
             self.sandboxes.remove(sandbox)
