@@ -58,6 +58,15 @@ AdminUrl = Annotated[
     ),
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable JSON on stdout.")]
+NodesOpt = Annotated[
+    int,
+    typer.Option(
+        "--nodes",
+        min=1,
+        max=7,
+        help="Run a real cluster of N restate-server nodes (3 survives one dead node; default 1: one server).",
+    ),
+]
 WideOpt = Annotated[bool, typer.Option("--wide", help="Every column and full ids, however wide the terminal.")]
 InvocationId = Annotated[
     str, typer.Argument(help="An invocation id (inv_…), or a unique prefix of one as `invocations list` shows.")
@@ -177,6 +186,7 @@ def run(
         int | None,
         typer.Option("--concurrency", help="Storm: requests in flight at once (with --requests; default 16)."),
     ] = None,
+    nodes: NodesOpt = 1,
     legend: Annotated[
         bool,
         typer.Option(
@@ -245,6 +255,7 @@ def run(
         requests=requests,
         concurrency=concurrency,
         record=record,
+        nodes=nodes,
         service_port=service_port,
     )
     _show_run(result, as_json, out)
@@ -293,6 +304,7 @@ def serve(
     kafka_bootstrap: KafkaBootstrap = None,
     database_url: DatabaseUrl = None,
     db_port: Annotated[int, typer.Option("--db-port", help="Port of the PostgreSQL it starts (database).")] = 5432,
+    nodes: NodesOpt = 1,
     watch: WatchOpt = False,
     resume_paused: ResumePausedOpt = False,
     service_cmd: ServiceCmdOpt = None,
@@ -328,6 +340,7 @@ def serve(
         database_url=database_url,
         db_port=db_port,
         watch=watch,
+        nodes=nodes,
     )
 
 
@@ -625,10 +638,17 @@ def crash_demo_command(
     at: Annotated[
         str | None, typer.Option("--at", help='Crash right after this journal entry is recorded, e.g. "Book flight".')
     ] = None,
-    target: Annotated[str, typer.Option("--target", help="What to SIGKILL: service or server.")] = "service",
+    target: Annotated[
+        str,
+        typer.Option(
+            "--target",
+            help="What to SIGKILL: service, server, or leader (the invocation's partition leader; with --nodes 3).",
+        ),
+    ] = "service",
     as_json: JsonOpt = False,
     plain: Annotated[bool, typer.Option("--plain", help="Plain lines instead of the live dashboard.")] = False,
     record: RecordOpt = None,
+    nodes: NodesOpt = 1,
 ) -> None:
     """Narrated crash: SIGKILL mid-invocation, watch Restate retry, restart, and see the journal replay.
 
@@ -639,7 +659,7 @@ def crash_demo_command(
     from restate_play.commands.crash_demo import crash_demo, print_report
 
     mode, out, status = output_mode(as_json, plain)
-    result, report = crash_demo(pattern, at, target, mode, out, status=status, record=record)
+    result, report = crash_demo(pattern, at, target, mode, out, status=status, record=record, nodes=nodes)
     if as_json:
         print_json({**result.to_dict(), "replay": report.to_dict() if report else None})
     else:
@@ -697,12 +717,22 @@ def chaos(
     concurrency: Annotated[int, typer.Option("--concurrency", help="Requests in flight at once.")] = 16,
     kills: Annotated[int, typer.Option("--kills", help="How many SIGKILLs during the traffic.")] = 10,
     seed: Annotated[int, typer.Option("--seed", help="Same seed, same traffic and kill points.")] = 7,
-    target: Annotated[str, typer.Option("--target", help="What to kill: service, server or both.")] = "both",
+    target: Annotated[
+        str, typer.Option("--target", help="What to kill: service, server, both, or nodes (with --nodes 3).")
+    ] = "both",
     no_idempotency: Annotated[
         bool, typer.Option("--no-idempotency", help="Send without idempotency keys, to watch an invariant break.")
     ] = False,
     time_scale: Annotated[float, typer.Option("--time-scale", help="Scale the pattern's waits.")] = 0.02,
     as_json: JsonOpt = False,
+    nodes: NodesOpt = 1,
+    beyond_quorum: Annotated[
+        bool,
+        typer.Option(
+            "--beyond-quorum",
+            help="With --target nodes: also kill a majority at once (requests wait until it is back; none is lost).",
+        ),
+    ] = False,
     scenario: Annotated[
         str | None,
         typer.Option("--scenario", "-s", help="Your code: the scenario whose call/send steps are the traffic."),
@@ -747,6 +777,8 @@ def chaos(
         time_scale,
         note=lambda m: err.print(m),
         status=lambda m: err.print(f"[dim]{m}[/]"),
+        nodes=nodes,
+        beyond_quorum=beyond_quorum,
     )
     if as_json:
         print_json(report)
@@ -755,7 +787,10 @@ def chaos(
     raise typer.Exit(0 if report["passed"] else 1)
 
 
-Target = Annotated[str, typer.Argument(help="`service` (the pattern's process) or `server` (restate-server).")]
+Target = Annotated[
+    str, typer.Argument(help="`service` (the pattern's process), `server` (restate-server) or `node N` (a cluster's).")
+]
+NodeArg = Annotated[int | None, typer.Argument(help="With `node`: which node of the cluster (1, 2, 3…).")]
 ServeUrl = Annotated[
     str | None,
     typer.Option(
@@ -766,20 +801,53 @@ ServeUrl = Annotated[
 
 @app.command()
 @_friendly
-def kill(target: Target, admin_url: ServeUrl = None, as_json: JsonOpt = False) -> None:
-    """Crash the running `serve` sandbox's service or server with SIGKILL (from another shell)."""
+def kill(target: Target, node: NodeArg = None, admin_url: ServeUrl = None, as_json: JsonOpt = False) -> None:
+    """Crash the running `serve` sandbox's service or server with SIGKILL (from another shell).
+
+    \b
+    restate-play kill service
+    restate-play kill node 2      one machine of `serve … --nodes 3`
+    """
     from restate_play.commands.control import send_control
 
-    send_control("kill", target, as_json, admin_url)
+    send_control("kill", target, as_json, admin_url, node=node)
 
 
 @app.command()
 @_friendly
-def restart(target: Target, admin_url: ServeUrl = None, as_json: JsonOpt = False) -> None:
-    """Restart the running `serve` sandbox's service (same port) or server (same data); resume stuck work."""
+def restart(target: Target, node: NodeArg = None, admin_url: ServeUrl = None, as_json: JsonOpt = False) -> None:
+    """Restart the running `serve` sandbox's service (same port), server or node (same data); resume stuck work."""
     from restate_play.commands.control import send_control
 
-    send_control("restart", target, as_json, admin_url)
+    send_control("restart", target, as_json, admin_url, node=node)
+
+
+cluster_app = typer.Typer(
+    help="A Restate cluster (`serve … --nodes 3`): nodes, leaders, sequencers.", no_args_is_help=True
+)
+app.add_typer(cluster_app, name="cluster")
+
+
+@cluster_app.command("status")
+@_friendly
+def cluster_status(
+    admin_url: AdminUrl = None,
+    address: Annotated[
+        list[str] | None,
+        typer.Option("--address", help="A node's node-to-node (fabric) address, e.g. http://127.0.0.1:5122 (repeat)."),
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Nodes (roles, alive or dead), partition leaders and log sequencers, read with restatectl.
+
+    \b
+    restate-play cluster status                      the running serve's cluster (or one server)
+    restate-play cluster status --admin-url http://127.0.0.1:9070
+    restate-play cluster status --address http://10.0.0.5:5122 --json
+    """
+    from restate_play.commands.cluster import show_status
+
+    show_status(admin_url, address, as_json)
 
 
 @app.command()

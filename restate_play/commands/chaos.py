@@ -12,6 +12,7 @@ from rich.text import Text
 from restate_play.errors import PlayError
 from restate_play.paths import scenarios_dir
 from restate_play.patterns.catalog import PATTERNS, get_pattern
+from restate_play.sandbox.cluster import node_parts
 from restate_play.sandbox.ports import free_ports_like
 from restate_play.sandbox.sandbox import Sandbox, SandboxOptions
 from restate_play.scenario.chaos import (
@@ -38,15 +39,21 @@ def patterns_with_chaos() -> list[str]:
     return [p.slug for p in PATTERNS if (scenarios_dir() / f"{p.slug}.chaos.toml").exists() and pattern_chaos(p.slug)]
 
 
-def _checked_options(slug: str, target: str, requests: int, concurrency: int, kills: int) -> tuple[str, ...]:
+def _checked_options(
+    slug: str, target: str, requests: int, concurrency: int, kills: int, nodes: int = 1, beyond_quorum: bool = False
+) -> tuple[str, ...]:
     if slug not in patterns_with_chaos():
         raise PlayError(
             f"The pattern '{slug}' has no chaos traffic yet.",
             "Chaos runs exist for: " + ", ".join(patterns_with_chaos()),
         )
     targets = TARGETS.get(target)
+    if target == "nodes":  # one machine at a time (the rest keep a majority); more with --beyond-quorum
+        if nodes < 3:
+            raise PlayError("--target nodes kills machines of a cluster that survives one.", "Add --nodes 3.")
+        targets = node_parts(nodes, beyond_quorum)
     if targets is None:
-        raise PlayError(f"Unknown --target '{target}'.", "Use service, server or both.")
+        raise PlayError(f"Unknown --target '{target}'.", "Use service, server, both or nodes (with --nodes 3).")
     if requests < 1 or concurrency < 1 or kills < 0:
         raise PlayError("--requests and --concurrency must be ≥ 1, --kills ≥ 0.")
     return targets
@@ -63,9 +70,11 @@ def run_chaos(
     time_scale: float,
     note,
     status,
+    nodes: int = 1,
+    beyond_quorum: bool = False,
 ) -> dict[str, Any]:
     pattern = get_pattern(slug)
-    targets = _checked_options(slug, target, requests, concurrency, kills)
+    targets = _checked_options(slug, target, requests, concurrency, kills, nodes, beyond_quorum)
     chaos = pattern_chaos(slug)
     assert chaos is not None
     spec = load_spec(scenarios_dir() / f"{slug}.chaos.toml")
@@ -73,6 +82,7 @@ def run_chaos(
         chaos, keys=spec.keys, requests=requests, kills=kills, seed=seed, targets=targets, idempotent=idempotent
     )
     options = SandboxOptions(time_scale=time_scale, supervise=True, client_ports=free_ports_like(pattern.client_ports))
+    options.nodes = nodes  # a cluster: traffic spread over its nodes' ingresses (SandboxParts)
     with Sandbox(pattern, options, status=status) as sb:
         stats, results, repeats, sandbox = chaos_in(sb, chaos, spec, plan, concurrency, note)
     return chaos_report(slug, spec.title, seed, idempotent, stats, results, repeats, sandbox)

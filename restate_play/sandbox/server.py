@@ -26,8 +26,16 @@ class ServerPorts:
 class RestateServer:
     NODE_NAME = "restate-play"
 
-    def __init__(self, binary: Path, base_dir: Path, ports: ServerPorts, extra_env: dict[str, str] | None = None):
+    def __init__(
+        self,
+        binary: Path,
+        base_dir: Path,
+        ports: ServerPorts,
+        extra_env: dict[str, str] | None = None,
+        node_name: str | None = None,  # a cluster's nodes are n1, n2…; one server keeps NODE_NAME
+    ):
         self.binary = binary
+        self.node_name = node_name or self.NODE_NAME
         self.base_dir = base_dir
         self.ports = ports
         self.extra_env = dict(extra_env or {})
@@ -85,7 +93,7 @@ class RestateServer:
             "--base-dir",
             str(self.base_dir),
             "--node-name",
-            self.NODE_NAME,
+            self.node_name,
             "--bind-ip",
             HOST,
             "--bind-port",

@@ -18,6 +18,7 @@ import httpx
 from restate_play.errors import PlayError
 from restate_play.loopback_http import loopback_async_client
 from restate_play.restate.introspection import Introspection, sql_str
+from restate_play.sandbox.cluster import RestateCluster, node_part
 from restate_play.sandbox.sandbox import Sandbox
 from restate_play.scenario.chaos import ChaosPlan, ChaosSpec, KillPoint
 from restate_play.world import ledger
@@ -55,20 +56,35 @@ class SandboxParts:
             sandbox.pattern.services,
             sandbox.pattern.subscriptions,
         )
-        self.ingress_url, self.admin_url, self.ledger_path = sandbox.ingress_url, sandbox.admin_url, sandbox.ledger_path
+        self.admin_url, self.ledger_path = sandbox.admin_url, sandbox.ledger_path
         self._publisher: Any = None  # one producer for the whole run (a new one per record costs ~0.1 s)
         self._sql: Introspection | None = None  # made on first use, inside the run's event loop
 
+    @property
+    def ingress_url(self) -> str:
+        """Where the next request goes: a cluster spreads them over its live nodes' ingresses."""
+        cluster = self.sandbox.server
+        return cluster.next_ingress_url() if isinstance(cluster, RestateCluster) else self.sandbox.ingress_url
+
     def pid(self, part: str) -> int | None:
         """The part's PID while its process is alive, else None."""
+        if (numbers := node_part(part)) is not None:  # "node 2", "nodes 1+2": the first live one's
+            nodes = [self.sandbox.cluster.node(n) for n in numbers]
+            return next((n.pid for n in nodes if n.child is not None and n.child.alive()), None)
         owner = self.sandbox.service if part == "service" else self.sandbox.server
         child = owner.child if owner is not None else None
         return child.pid if child is not None and child.alive() else None
 
     def kill(self, part: str) -> None:
+        if (numbers := node_part(part)) is not None:
+            for number in numbers:
+                self.sandbox.kill_node(number)
+            return
         (self.sandbox.kill_service if part == "service" else self.sandbox.kill_server)()
 
     def restart(self, part: str) -> float:
+        if (numbers := node_part(part)) is not None:
+            return self.sandbox.restart_node(*numbers)
         return (self.sandbox.restart_service if part == "service" else self.sandbox.restart_server)()
 
     @staticmethod

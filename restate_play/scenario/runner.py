@@ -22,7 +22,7 @@ from restate_play.errors import PlayError
 from restate_play.restate.ingress import Ingress, IngressResponse
 from restate_play.restate.introspection import Introspection, sql_str
 from restate_play.restate.records import Invocation
-from restate_play.scenario import entry_wait
+from restate_play.scenario import entry_wait, nodes
 from restate_play.scenario.actions import Action, Expectation, Verdict
 from restate_play.scenario.actions.control import Attach, Crash, ResolveAwakeable
 from restate_play.scenario.actions.data import Publish
@@ -370,8 +370,11 @@ class ScenarioRunner:
                 return
             self.reporter.note(f"'{step.after_entry}' is in the journal of {inv_id}: SIGKILL the {target} now")
         kill = self.sandbox.kill_service if target == "service" else self.sandbox.kill_server
+        extra: dict[str, Any] = {}
+        if target == "node":  # one machine of a cluster: by number, or the leader of `of`'s partition
+            kill, target, extra = await nodes.killer(self, step)
         await asyncio.to_thread(kill)
-        crash = {"target": target, "at": time.time(), "of": step.of, "after_entry": step.after_entry}
+        crash = {"target": target, "at": time.time(), "of": step.of, "after_entry": step.after_entry, **extra}
         self.result.crashes.append(crash)
         self.reporter.note(f"💥 {target} killed (SIGKILL)")
         if step.restart_after is not None:
@@ -396,6 +399,8 @@ class ScenarioRunner:
 
     async def restart(self, target: str) -> None:
         restart = self.sandbox.restart_service if target == "service" else self.sandbox.restart_server
+        if target.startswith(nodes.NODE_PREFIX):  # "node 2"
+            restart = nodes.restarter(self, target)
         began = time.time()
         took = await asyncio.to_thread(restart)
         for crash in reversed(self.result.crashes):

@@ -9,10 +9,10 @@ LABELLED = '[[step]]\ncall = "S/h"\nas = "trip"\nbackground = true\n'
 @pytest.mark.parametrize(
     "text, fragments",
     [
-        ('[[step]]\ncrash = "database"\n', ["(crash)", "'crash'", "'service' or 'server'"]),
+        ('[[step]]\ncrash = "database"\n', ["(crash)", "'crash'", "'service', 'server' or 'node'"]),
         ('[[step]]\ncrash = "service"\nafter_entry = "Book car"\n', ["'of'", "whose journal to watch"]),
         ('[[step]]\ncrash = "service"\nrestart_after = "soon"\n', ["'restart_after'", "a number"]),
-        ('[[step]]\nrestart = "db"\n', ["(restart)", "'service' or 'server'"]),
+        ('[[step]]\nrestart = "db"\n', ["(restart)", "'service', 'server' or 'node'"]),
         ('[[step]]\nrestart = "service"\nafter_entry = "x"\n', ["'after_entry'", "unknown field", "'crash'"]),
         ('[[step]]\ncall = "S/h"\n[[step]]\nwait = "soon"\n', ["step 2", "(wait)", "'wait'", "seconds"]),
         ('[[step]]\nwait_for = "ghost"\n', ["'wait_for'", "earlier step", "ghost"]),

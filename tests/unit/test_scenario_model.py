@@ -31,7 +31,7 @@ def test_every_available_pattern_has_a_default_scenario():
         ('[[step]]\ncall = "S/h"\nfrobnicate = 1\n', ["step 1", "'frobnicate'", "unknown field"]),
         ('[[step]]\nsend = "S/h"\ndelay = "10"\n', ["'delay'", "unit"]),
         ('[[step]]\ncall = "S/h"\ndelay = "1s"\n', ["'delay'", "only on 'send'"]),
-        ('[[step]]\ncrash = "database"\n', ["(crash)", "'service' or 'server'"]),
+        ('[[step]]\ncrash = "database"\n', ["(crash)", "'service', 'server' or 'node'"]),
         ('[[step]]\nexpect_state = { service = "s" }\n', ["(expect_state)", "'expect_state.key'"]),
         ('[[step]]\nwait_for = "ghost"\n', ["'wait_for'", "earlier step", "ghost"]),
         ('[[step]]\nexpect_ledger = { action = "x" }\n', ["'expect_ledger.count'"]),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
 
 from pydantic import Field, model_validator
 
@@ -12,8 +12,8 @@ from restate_play.scenario.actions.requests import Expect
 if TYPE_CHECKING:
     from restate_play.scenario.runner import ScenarioRunner
 
-Part = Literal["service", "server"]
-PART_DOC = "'service' (the pattern's process) or 'server' (restate-server)"
+Part = Literal["service", "server", "node"]
+PART_DOC = "'service' (the pattern's process), 'server' (restate-server: every node of a cluster) or 'node' (one)"
 LABEL_DOC = "The label ('as') of a request in an earlier step."
 
 
@@ -40,6 +40,10 @@ class Crash(Action):
     of: str | None = Doc("The label of the invocation whose journal to watch (with after_entry).")
     restart_after: float | None = Doc("Restart it this many seconds later (else a later 'restart' step does).", ge=0)
     timeout: float | None = Doc("Seconds to wait for after_entry before the step fails (default 30).", gt=0)
+    node: Annotated[int, Field(ge=1)] | Literal["leader"] | None = Doc(
+        "With crash = 'node' (run --nodes 3): the node's number, or 'leader': the node leading the partition "
+        "of the invocation 'of'."
+    )
 
     @property
     def target(self) -> str:
@@ -49,6 +53,10 @@ class Crash(Action):
     def _watched(self) -> Crash:
         if self.after_entry and not self.of:
             raise problem("of", "the label of the invocation whose journal to watch (with after_entry)")
+        if (self.crash == "node") != (self.node is not None):
+            raise problem("node", "a node number or 'leader' with crash = 'node', and only then", self.node)
+        if self.node == "leader" and not self.of:
+            raise problem("of", "the label of the invocation whose partition's leader to kill (node = 'leader')")
         return self
 
     def refers(self) -> list[tuple[str, str]]:
@@ -64,13 +72,25 @@ class Restart(Action):
     summary: ClassVar[str] = "Start a killed service or restate-server again (the server on the same data)."
     example: ClassVar[str] = 'restart = "service"'
     restart: Part = Field(description=PART_DOC)
+    node: int | None = Doc("With restart = 'node': its number (default: the node the run killed last).", ge=1)
 
     @property
     def target(self) -> str:
         return self.restart
 
+    @model_validator(mode="after")
+    def _node_only_for_nodes(self) -> Restart:
+        if self.node is not None and self.restart != "node":
+            raise problem("node", "a node number only with restart = 'node'", self.node)
+        return self
+
     async def play(self, run: ScenarioRunner) -> None:
-        await run.restart(self.restart)
+        if self.restart == "node":
+            from restate_play.scenario.nodes import node_to_restart
+
+            await run.restart(node_to_restart(run, self.node))
+        else:
+            await run.restart(self.restart)
 
 
 @action
