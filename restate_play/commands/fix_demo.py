@@ -21,7 +21,7 @@ from typing import Any
 from rich.console import Console
 from rich.text import Text
 
-from restate_play.commands.fix_forward import admin_call, wait_completed
+from restate_play.commands.fix_forward import resume, wait_completed
 from restate_play.errors import PlayError
 from restate_play.loopback_http import loopback_client
 from restate_play.restate import sql as q
@@ -118,6 +118,10 @@ def pause_a_trip(demo: Demo, sb, sql: SqlClient) -> str:
         time.sleep(0.1)
     got = inv.status if inv else "not found"
     demo.check("the buggy trip retries, then pauses", got == "paused", f"{inv_id} is {got}")
+    if inv is not None:  # paused with its journal intact: the bookings done, the hotel step failing
+        from restate_play.views.journal import journal_tree
+
+        demo.out.print(journal_tree(inv, sql.run(q.journal(inv_id))))
     counts = booked(sb, "alice")
     demo.check(
         "its flight and car were booked before the bug (once each)",
@@ -139,11 +143,15 @@ def pinned_deployment(sql: SqlClient, inv_id: str) -> str | None:
 
 
 def resume_on_fix(demo: Demo, sb, sql: SqlClient, inv_id: str, fixed_id: str | None) -> None:
+    from restate_play.views.journal import journal_tree
+
     demo.say(f"restate-play invocations resume {inv_id} --deployment latest", "bold")
-    code, message = admin_call(sb.admin_url, lambda admin: admin.resume(inv_id, "latest"))
-    if code >= 300:
-        raise PlayError(f"Resuming {inv_id} on the latest deployment was refused ({code}): {message}")
+    paused = sql.run(q.invocation(inv_id))
+    if paused is None:
+        raise PlayError(f"{inv_id} is not known to Restate any more.")
+    resume(sb.admin_url, paused, "latest")
     inv = wait_completed(sql, inv_id, 30.0)
+    demo.out.print(journal_tree(inv, sql.run(q.journal(inv_id))))
     on = pinned_deployment(sql, inv_id)
     demo.check(
         "the paused trip completes on the fixed code",

@@ -66,16 +66,21 @@ def resume_refused(inv: Invocation, code: int, message: str, deployment: str | N
     return PlayError(f"Resuming {inv.id} was refused ({code}): {message}")
 
 
-def resume_invocation(invocation_id: str, deployment: str | None, admin_url: str | None, as_json: bool) -> None:
-    url = resolve_admin_url(admin_url)
-    with SqlClient(url) as sql:
-        inv = find_invocation(sql, invocation_id, url)
+def resume(url: str, inv: Invocation, deployment: str | None) -> None:
+    """Resume it (on `deployment`), or a PlayError that says why Restate would not and what to do."""
     check_deployment(url, deployment)
     if inv.status not in RESUMABLE:
         raise resume_refused(inv, 409, inv.status, deployment)
     code, message = admin_call(url, lambda admin: admin.resume(inv.id, deployment))
     if code >= 300:
         raise resume_refused(inv, code, message, deployment)
+
+
+def resume_invocation(invocation_id: str, deployment: str | None, admin_url: str | None, as_json: bool) -> None:
+    url = resolve_admin_url(admin_url)
+    with SqlClient(url) as sql:
+        inv = find_invocation(sql, invocation_id, url)
+    resume(url, inv, deployment)
     on = f" on deployment {deployment}" if deployment else " on its own deployment"
     if as_json:
         print_json({"resumed": inv.id, "status_before": inv.status, "deployment": deployment or "pinned"})

@@ -1,13 +1,14 @@
-"""Fixing forward on real servers: `fix-demo` (a paused saga resumed on a second, fixed deployment),
-and against `serve sagas`: restart-as-new by name and by index, a dry run that changes nothing and
-names the compensation trap, and the refusals (a running invocation, an index past the journal, an
-unknown deployment)."""
+"""Fixing forward on real servers: `fix-demo` as a person runs it; then, with the CLI against a
+sandbox of the buggy trip saga: a paused trip resumed on a second, fixed deployment (every booking
+once), restart-as-new by name and by index, a dry run that changes nothing and names the
+compensation trap, and the refusals (a running invocation, an index past the journal, an unknown
+deployment, a completed invocation to resume)."""
 
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
+import httpx
 import pytest
 from conftest import cli, run_json
 
@@ -15,12 +16,6 @@ from restate_play.waiting import eventually
 from restate_play.world import ledger
 
 pytestmark = pytest.mark.e2e
-
-TRIP = (
-    'curl localhost:8080/BookingWorkflow/run --json \'{"customerId": "%s", "flights": {"flightId": "12345", '
-    '"passengerName": "John Doe"}, "car": {"pickupLocation": "Airport", "rentalDate": "2024-12-16"}, '
-    '"hotel": {"arrivalDate": "2024-12-16", "departureDate": "2024-12-20"}}\''
-)
 
 
 def test_fix_demo_resumes_the_paused_trip_on_the_fix():
@@ -37,80 +32,114 @@ def test_fix_demo_resumes_the_paused_trip_on_the_fix():
     assert sorted(t["kept"]["name"] for t in result["plan"]["traps"]) == ["Book car", "Book flight"]
 
 
-def test_restart_by_name_and_index_dry_run_and_refusals(serve, monkeypatch):
+@pytest.fixture
+def trips(isolated_state, monkeypatch):
+    """The fix-demo's saga, version 1 (the hotel step's bug pauses a trip), registered like a serve
+    (so the CLI finds its ledger); version 2 (the fix) is started as a second deployment by the test."""
+    from restate_play.commands.fix_demo import DEMOS
+    from restate_play.sandbox import registry
+    from restate_play.sandbox.sandbox import Sandbox, SandboxOptions
+    from restate_play.sandbox.target import resolve
+
     monkeypatch.setenv("RESTATE_PLAY_LATENCY", '{"hotel.book:slow": 8}')  # a trip that stays running
-    s = serve("sagas")
-    env = {"XDG_STATE_HOME": s.env["XDG_STATE_HOME"]}
-    admin = ["--admin-url", f"http://127.0.0.1:{s.admin}"]
-    assert "fully booked" in s.curl(TRIP % "12345")
-    listed = json.loads(cli("invocations", "list", "--json", *admin, env=env, check=True).stdout)
-    (original,) = [i["id"] for i in listed]
+    v1 = resolve(str(DEMOS / "trip_v1.py"))
+    with Sandbox(v1.pattern, SandboxOptions(), target=v1) as sb, registry.registered("serve", sb.describe()):
+        yield sb, resolve(str(DEMOS / "trip_v2.py"))
 
-    def count() -> int:
-        return len(json.loads(cli("invocations", "list", "--json", *admin, env=env, check=True).stdout))
 
-    # The dry run: kept and re-run entries, the trap with the world's evidence, and nothing started.
-    plan = json.loads(
-        cli(
-            "invocations",
-            "restart",
-            original,
-            "--from",
-            "Book hotel",
-            "--dry-run",
-            "--json",
-            *admin,
-            env=env,
-            check=True,
-        ).stdout
-    )
-    assert [k["name"] for k in plan["kept"]] == ["Book flight", "Book car"] and plan["restate_from"] == 4
-    assert [t["world"] for t in plan["traps"]] == [["flight.cancel customer=12345"], ["car.cancel customer=12345"]]
-    text = " ".join(
-        cli(
-            "invocations", "restart", original[:12], "--from", "Book hotel", "--dry-run", *admin, env=env, check=True
-        ).stdout.split()
-    )
-    assert "compensation trap" in text and "Cancel flight" in text and "from 0" in text
-    assert count() == 1
+def test_resume_on_the_fix_restart_by_name_and_index_dry_run_and_refusals(trips):
+    from restate_play.restate import sql as q
+    from restate_play.restate.records import Invocation
+    from restate_play.restate.sql import SqlClient
+    from restate_play.sandbox.deployments import ExtraDeployment
 
-    # By name: the new invocation kept the bookings (not run again in the world).
-    by_name = cli("invocations", "restart", original, "--from", "Book hotel", *admin, env=env, check=True).stdout
-    new = next(w for w in by_name.replace(",", " ").split() if w.startswith("inv_") and w != original)
-    described = eventually(
-        lambda: json.loads(cli("invocations", "describe", new, "--json", *admin, env=env, check=True).stdout),
-        until=lambda d: d["status"] == "completed",
-        timeout=20,
-        interval=0.3,
-        what=f"{new} completed",
-    )
-    assert [e["name"] for e in described["journal"] if e["kind"] == "Command"][1:3] == ["Book flight", "Book car"]
-    # By index, attached: from #3 'Book car' runs again, so the car is booked a second time.
-    attached = json.loads(
-        cli("invocations", "restart", original, "--from", "3", "--attach", "--json", *admin, env=env, check=True).stdout
-    )
-    assert [k["name"] for k in attached["kept"]] == ["Book flight"] and attached["new"]["status"] == "completed"
-    actions = [e.action for e in ledger.read(Path(s.sandbox["data_dir"]) / "ledger.jsonl")]
-    assert (actions.count("flight.book"), actions.count("car.book"), actions.count("flight.cancel")) == (1, 2, 3)
-    assert count() == 3
+    sb, v2 = trips
+    admin = ["--admin-url", sb.admin_url]
 
-    # Refusals, each with what to do.
-    past = cli("invocations", "restart", original, "--from", "99", *admin, env=env)
-    assert past.returncode == 2 and "past the journal" in past.stderr and "0 to 13" in past.stderr
-    unknown = cli("invocations", "restart", original, "--from", "0", "--deployment", "dp_nope", *admin, env=env)
-    assert unknown.returncode == 2 and "Unknown deployment 'dp_nope'" in unknown.stderr and "dp_" in unknown.stderr
-    slow = json.loads(s.curl((TRIP % "slow").replace("/run", "/run/send")))["invocationId"]
-    eventually(
-        lambda: json.loads(cli("invocations", "describe", slow, "--json", *admin, env=env, check=True).stdout),
-        until=lambda d: d["status"] == "running",
-        timeout=20,
-        interval=0.2,
-        what=f"{slow} running",
-    )
-    running = cli("invocations", "restart", slow, "--from", "0", *admin, env=env)
-    assert running.returncode == 2 and "is running" in running.stderr and "completed invocation only" in running.stderr
-    moved = cli("invocations", "resume", slow, "--deployment", "latest", *admin, env=env)
-    assert moved.returncode == 2 and "paused or suspended" in moved.stderr
-    done = cli("invocations", "resume", original, *admin, env=env)
-    assert done.returncode == 2 and "nothing to resume" in done.stderr and "restart" in done.stderr
-    s.stop()
+    sql = SqlClient(sb.admin_url)  # waits and counts in-process; what the CLI prints is checked below
+
+    def invocations() -> list[Invocation]:
+        return sql.run(q.invocations())
+
+    def described(inv_id: str, status: str) -> Invocation:
+        return eventually(
+            lambda: sql.run(q.invocation(inv_id)),
+            until=lambda inv: inv is not None and inv.status == status,
+            timeout=20,
+            interval=0.1,
+            what=f"{inv_id} {status}",
+        )
+
+    def world(customer: str) -> list[str]:
+        return [e.action for e in ledger.read(sb.ledger_path) if e.args.get("customer") == customer]
+
+    with httpx.Client(timeout=30) as http:
+        paused = http.post(f"{sb.ingress_url}/BookingWorkflow/run/send", json=trip("alice", "2024-12-20")).json()
+    paused = paused["invocationId"]
+    described(paused, "paused")
+    with ExtraDeployment(sb, v2) as fixed:
+        resumed = cli("invocations", "resume", paused[:14], "--deployment", "latest", *admin, check=True).stdout
+        assert f"resumed: {paused}" in resumed and "(was paused)" in resumed
+        assert described(paused, "completed").completion_result == "success"
+        assert sorted(world("alice")) == ["car.book", "flight.book", "hotel.book"]  # each once, none undone
+
+        with httpx.Client(timeout=30) as http:
+            assert "fully booked" in http.post(f"{sb.ingress_url}/BookingWorkflow/run", json=trip("12345")).text
+        original = next(i.id for i in invocations() if i.completion_result == "failure")
+        before = len(invocations())
+        # The dry run: kept and re-run entries, the trap with the world's evidence, and nothing started.
+        plan = json.loads(
+            cli(
+                "invocations", "restart", original, "--from", "Book hotel", "--dry-run", "--json", *admin, check=True
+            ).stdout
+        )
+        assert [k["name"] for k in plan["kept"]] == ["Book flight", "Book car"] and plan["restate_from"] == 4
+        assert [t["world"] for t in plan["traps"]] == [["flight.cancel customer=12345"], ["car.cancel customer=12345"]]
+        text = " ".join(
+            cli(
+                "invocations", "restart", original[:12], "--from", "Book hotel", "--dry-run", *admin, check=True
+            ).stdout.split()
+        )
+        assert "compensation trap" in text and "Cancel flight" in text and "from 0" in text
+        assert len(invocations()) == before
+
+        # By name: the new invocation kept the bookings (not run again in the world), linked to its original.
+        by_name = cli("invocations", "restart", original, "--from", "Book hotel", *admin, check=True).stdout
+        new = next(w for w in by_name.replace(",", " ").split() if w.startswith("inv_") and w != original)
+        described(new, "completed")
+        again = json.loads(cli("invocations", "describe", new, "--json", *admin, check=True).stdout)
+        assert again["restarted_from"] == original
+        assert [e["name"] for e in again["journal"] if e["kind"] == "Command"][1:3] == ["Book flight", "Book car"]
+        # By index, attached: from #3 'Book car' runs again, so the car is booked a second time.
+        attached = json.loads(
+            cli("invocations", "restart", original, "--from", "3", "--attach", "--json", *admin, check=True).stdout
+        )
+        assert [k["name"] for k in attached["kept"]] == ["Book flight"] and attached["new"]["status"] == "completed"
+        booked = world("12345")
+        assert (booked.count("flight.book"), booked.count("car.book"), booked.count("flight.cancel")) == (1, 2, 3)
+        assert len(invocations()) == before + 2
+
+        # Refusals, each with what to do.
+        past = cli("invocations", "restart", original, "--from", "99", *admin)
+        assert past.returncode == 2 and "past the journal" in past.stderr and "0 to 13" in past.stderr
+        unknown = cli("invocations", "restart", original, "--from", "0", "--deployment", "dp_nope", *admin)
+        assert unknown.returncode == 2 and "Unknown deployment 'dp_nope'" in unknown.stderr
+        assert fixed.deployment_id in unknown.stderr  # the deployments that exist
+        with httpx.Client(timeout=30) as http:
+            slow = http.post(f"{sb.ingress_url}/BookingWorkflow/run/send", json=trip("slow", "2024-12-20")).json()
+        slow = slow["invocationId"]
+        described(slow, "running")
+        running = cli("invocations", "restart", slow, "--from", "0", *admin)
+        assert running.returncode == 2 and "is running" in running.stderr
+        assert "completed invocation only" in running.stderr
+        moved = cli("invocations", "resume", slow, "--deployment", "latest", *admin)
+        assert moved.returncode == 2 and "paused or suspended" in moved.stderr
+        done = cli("invocations", "resume", original, *admin)
+        assert done.returncode == 2 and "nothing to resume" in done.stderr and "restart" in done.stderr
+
+
+def trip(customer: str, arrival: str = "2024-12-16") -> dict:
+    """The document's trip; arrival 2024-12-16 is fully booked (a terminal error, so it compensates)."""
+    from restate_play.commands.fix_demo import trip as make
+
+    return make(customer, arrival, "2024-12-23")
