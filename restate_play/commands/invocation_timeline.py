@@ -1,6 +1,6 @@
 """`restate-play invocations timeline <id>`: one invocation's journal on a time axis, against any
-Restate (its admin API). Retries come from the journal events; crashes of a recorded run are in
-its report (`restate-play report`), which this server cannot know of."""
+Restate (its admin API). Retries come from the journal events; a crash is inferred where Restate
+found the service gone (the recorded crash times of a run are in its report, `restate-play report`)."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ def show_timeline(invocation_id: str, admin_url: str | None, as_json: bool) -> N
             events = sql.run(q.journal_events(inv.id))
         except PlayError:  # older servers have no sys_journal_events
             events = []
-    from restate_play.views.timeline import InvocationTimeline, retries, spans
+    from restate_play.views.timeline import InvocationTimeline, gone_marks, retries, spans
 
     if as_json:
         print_json(
@@ -31,4 +31,4 @@ def show_timeline(invocation_id: str, admin_url: str | None, as_json: bool) -> N
             }
         )
         return
-    stdout_console().print(InvocationTimeline(inv, journal, events))
+    stdout_console().print(InvocationTimeline(inv, journal, events, gone_marks(retries(events))))

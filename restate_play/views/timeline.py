@@ -117,6 +117,22 @@ def retries(events: Sequence[JournalEvent]) -> list[Retry]:
     return out
 
 
+# What Restate says when the service's process is gone (killed, crashed, restarting).
+GONE = ("connection refused", "broken pipe", "connection reset", "stream closed", "h2 pool connection error")
+
+
+def gone_marks(retries_: Sequence[Retry]) -> list[Mark]:
+    """Crash marks inferred from Restate's errors, for a server that keeps no crash records: the
+    first of each streak of attempts that found the service gone."""
+    marks, streak = [], False
+    for retry in sorted(retries_, key=lambda r: r.at):
+        gone = any(word in retry.message.lower() for word in GONE)
+        if gone and not streak:
+            marks.append(Mark(retry.at, f"the service was gone (Restate: {short(retry.message, 60)})"))
+        streak = gone
+    return marks
+
+
 def command_at(spans_: Sequence[Span], retry: Retry) -> Span | None:
     """The command a retry hit: the one the event names (its place among the commands), else the
     last one journaled before it."""

@@ -47,3 +47,16 @@ def test_the_axis_has_round_ticks():
 def test_the_axis_starts_at_the_invocations_start():
     lines = text_of(terminal_timeline(trip(start=5.0)))
     assert lines[0].endswith("3.20 s  ✕ 1 retried attempt")
+
+
+def test_where_restate_found_the_service_gone_a_crash_is_inferred():
+    from restate_play.views.timeline import Retry, gone_marks
+
+    found = [
+        Retry(1.0, 3, "unexpected error while reading the response body: stream closed because of a broken pipe"),
+        Retry(1.1, 3, "error when calling 'http://127.0.0.1:1/': h2 pool connection error: Connection refused"),
+        Retry(2.0, 3, "ProviderUnavailable('car.book API unavailable')"),  # the handler failed: no crash
+        Retry(3.0, 3, "Connection refused"),
+    ]
+    assert [(m.at, m.kind) for m in gone_marks(found)] == [(1.0, "crash"), (3.0, "crash")]
+    assert gone_marks(found)[0].label.startswith("the service was gone (Restate: unexpected error")
