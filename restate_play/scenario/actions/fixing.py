@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 from typing import TYPE_CHECKING, ClassVar
 
 from pydantic import Field, model_validator
@@ -23,6 +24,13 @@ def _admin(run: ScenarioRunner) -> Admin:
     return Admin(run.sql.admin_url, http=run.ingress.http)  # the run's client: nothing to close
 
 
+def _announce(run: ScenarioRunner, kind: str, label: str | None, line: str) -> None:
+    """Shown like a request's curl line: the command that does the same by hand."""
+    from restate_play.scenario.runner import Announced
+
+    run.reporter.request(Announced(kind, line.split()[3], label), line)
+
+
 @action
 class ResumeInvocation(Action):
     name: ClassVar[str] = "resume_invocation"
@@ -42,6 +50,8 @@ class ResumeInvocation(Action):
         if inv_id is None:
             run.record(self, Verdict(what, False, "no invocation found under this label"))
             return
+        on = f" --deployment {self.deployment}" if self.deployment else ""
+        _announce(run, "resume", self.resume_invocation, f"restate-play invocations resume {inv_id}{on}")
         code, message = await _admin(run).resume(inv_id, self.deployment)
         if code >= 300:
             run.record(self, Verdict(what, False, f"refused ({code}): {message}"))
@@ -108,6 +118,9 @@ class RestartInvocation(Action):
         except PlayError as err:
             run.record(self, Verdict(what, False, err.message))
             return
+        on = f" --deployment {self.deployment}" if self.deployment else ""
+        line = f"restate-play invocations restart {inv.id} --from {shlex.quote(str(self.start_from))}{on}"
+        _announce(run, "restart", self.label, line + (" --dry-run" if self.dry_run else ""))
         for trap in the_plan.traps:
             run.reporter.note(f"⚠ compensation trap: {trap.sentence()}")
         if verdict := self.judge_traps([t.kept.name for t in the_plan.traps]):
