@@ -31,7 +31,8 @@ app = typer.Typer(
 )
 state_app = typer.Typer(help="Read and edit the K/V state of Virtual Objects and Workflows.", no_args_is_help=True)
 inv_app = typer.Typer(
-    help="List invocations, describe one with its journal, or cancel/kill/resume it.", no_args_is_help=True
+    help="List invocations, describe one with its journal, cancel/kill/resume it, or restart a finished one.",
+    no_args_is_help=True,
 )
 server_app = typer.Typer(
     help="Keep one restate-server running in the background, so repeated runs start in a fraction of a second.",
