@@ -7,10 +7,12 @@ deployment, a completed invocation to resume)."""
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 
 import httpx
 import pytest
-from conftest import cli, run_json
+from conftest import cli, run_json, stop_process_group
 
 from restate_play.waiting import eventually
 from restate_play.world import ledger
@@ -143,3 +145,57 @@ def trip(customer: str, arrival: str = "2024-12-16") -> dict:
     from restate_play.commands.fix_demo import trip as make
 
     return make(customer, arrival, "2024-12-23")
+
+
+BUGGY = """
+from datetime import timedelta
+
+import restate
+from restate import InvocationRetryPolicy
+
+policy = InvocationRetryPolicy(initial_interval=timedelta(milliseconds=100), max_attempts=3, on_max_attempts="pause")
+greeter = restate.Service("Greeter", invocation_retry_policy=policy)
+
+
+@greeter.handler()
+async def greet(ctx: restate.Context, name: str) -> str:
+    first = await ctx.run_typed("first", lambda: "hello")
+    return await ctx.run_typed("second", lambda: first + " " + name.upper_case())
+"""
+
+
+def test_serve_watch_resumes_the_paused_invocations_on_the_saved_fix(tmp_path):
+    from restate_play.loopback_http import loopback_client
+    from restate_play.restate import sql as q
+    from restate_play.restate.sql import SqlClient
+    from restate_play.sandbox.ports import free_ports
+
+    app = tmp_path / "app.py"
+    app.write_text(BUGGY)
+    ingress, admin, service, fabric = free_ports(4)
+    ports = ["--ingress-port", ingress, "--admin-port", admin, "--service-port", service, "--fabric-port", fabric]
+    log = tmp_path / "serve.log"
+    cmd = [sys.executable, "-P", "-m", "restate_play", "serve", "app.py", "--watch", "--resume-paused"]
+    with open(log, "w") as out:
+        proc = subprocess.Popen(
+            [*cmd, *map(str, ports)], cwd=tmp_path, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+        )
+    sql = SqlClient(f"http://127.0.0.1:{admin}")
+
+    def status(inv_id: str) -> str | None:
+        inv = sql.run(q.invocation(inv_id))
+        return inv.status if inv else None
+
+    try:
+        eventually(log.read_text, until=lambda t: "Ctrl-C stops everything" in t, timeout=60, what="serve ready")
+        with loopback_client(timeout=10.0) as http:
+            inv_id = http.post(f"http://127.0.0.1:{ingress}/Greeter/greet/send", json="ann").json()["invocationId"]
+        eventually(lambda: status(inv_id), until=lambda s: s == "paused", timeout=30, interval=0.2, what="paused")
+        app.write_text(BUGGY.replace("name.upper_case()", "name.upper()"))  # the fix, saved
+        resumed = f"▶ {inv_id} Greeter/greet: resumed on the new deployment"
+        eventually(log.read_text, until=lambda t: resumed in t, timeout=60, what="the resume after the reload")
+        eventually(lambda: status(inv_id), until=lambda s: s == "completed", timeout=20, interval=0.2, what="done")
+        with loopback_client(timeout=10.0) as http:
+            assert http.get(f"http://127.0.0.1:{ingress}/restate/invocation/{inv_id}/output").json() == "hello ANN"
+    finally:
+        stop_process_group(proc, timeout=30)
