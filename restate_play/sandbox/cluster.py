@@ -28,14 +28,25 @@ from restate_play.sandbox.server import RestateServer, ServerPorts
 CLUSTER_NAME = "restate-play"
 ROLES = '["metadata-server", "admin", "worker", "log-server", "http-ingress"]'
 # Failure detection for a playground on loopback: a node counts as dead after 5 gossip ticks
-# (0.5 s, default 10) and the cluster controller acts every 0.5 s (default 1.5 s), so a partition
+# (0.5 s, default 10) and the cluster controller acts every 0.2 s (default 1.5 s), so a partition
 # gets a new leader ~1 s after its leader dies instead of ~2.6 s (measured with the defaults).
 FAST_FAILOVER = {
     "RESTATE_GOSSIP_FAILURE_THRESHOLD": "5",
     "RESTATE_ADMIN__HEARTBEAT_INTERVAL": "200ms",
     # A node that (re)joins is 'suspect' this long before it counts as alive (default 5 s).
     "RESTATE_GOSSIP_SUSPECT_INTERVAL": "300ms",
+    # When the metadata leader dies, nothing moves until the metadata cluster elects another: the
+    # election waits 10 raft ticks (1-2 s with 100 ms ticks; 0.5-1 s with these).
+    "RESTATE_METADATA_SERVER__RAFT_TICK_INTERVAL": "50ms",
+    # A request that reached a node whose partition leader just died is retried towards the new one;
+    # these back-offs grow to 3-5 s by default, which a request after a failover then waits for.
+    "RESTATE_NETWORK_ERROR_RETRY_POLICY__MAX_INTERVAL": "500ms",
+    "RESTATE_NETWORKING__CONNECT_RETRY_POLICY__MAX_INTERVAL": "500ms",
+    "RESTATE_INGRESS__INGESTION__CONNECTION_RETRY_POLICY__MAX_INTERVAL": "500ms",
+    "RESTATE_WORKER__SHUFFLE__CONNECTION_RETRY_POLICY__MAX_INTERVAL": "500ms",
 }
+# Lean memory, as restate.toml keeps one node: the log's record cache is 250 MB by default.
+LEAN = {"RESTATE_BIFROST__RECORD_CACHE_MEMORY_SIZE": "20 MB"}
 
 
 def node_env(index: int, all_ports: Sequence[ServerPorts], replication: int = 2) -> dict[str, str]:
@@ -50,6 +61,7 @@ def node_env(index: int, all_ports: Sequence[ServerPorts], replication: int = 2)
         "RESTATE_METADATA_CLIENT__ADDRESSES": json.dumps(fabric),
         "RESTATE_ADVERTISED_ADDRESS": fabric[index - 1],
         **FAST_FAILOVER,
+        **LEAN,
     }
 
 

@@ -91,7 +91,7 @@ def test_crash_demo_kills_the_leader_and_journaled_steps_run_once(isolated_state
 
 def test_chaos_kills_nodes_and_the_invariants_hold(isolated_state):
     args = ("chaos", "payment-state-machines", "--nodes", "3", "--target", "nodes")
-    code, report = run_json(*args, "--kills", "2", "--seed", "3", "--requests", "60", timeout=240)
+    code, report = run_json(*args, "--kills", "2", "--seed", "3", "--requests", "40", timeout=240)
     assert code == 0, [i for i in report["invariants"] if not i["passed"]]
     assert report["kills_landed"] == 2 and all(k["hit_work"] for k in report["kills"])
     assert {k["target"] for k in report["kills"]} <= {"node 1", "node 2", "node 3"}
@@ -100,7 +100,7 @@ def test_chaos_kills_nodes_and_the_invariants_hold(isolated_state):
 def test_serve_three_nodes_kill_node_2_status_and_ctrl_c(isolated_state):
     ingress, admin, service, fabric = free_ports(4)
     args = ["serve", "stateful-actors", "--nodes", "3", "--ingress-port", str(ingress), "--admin-port", str(admin)]
-    args += ["--service-port", str(service), "--fabric-port", str(fabric)]
+    args += ["--service-port", str(service), "--fabric-port", str(fabric), "--time-scale", "0.1"]
     env = {**os.environ, "COLUMNS": "200"}
     log = open(isolated_state.parent / "serve-cluster.log", "w+")  # noqa: SIM115
     proc = subprocess.Popen(
