@@ -235,16 +235,19 @@ def run(
     mode, out, status = output_mode(as_json, plain)
     if watch and record:
         raise PlayError("--record and --watch do not go together.", "Record one run: drop --watch.")
-    if watch:  # until Ctrl-C: each save replays the scenario on a fresh sandbox
-        from restate_play.commands.watch import watch_runs
+    if watch:  # until Ctrl-C: each save replays the scenario on a fresh sandbox (the server kept, reset)
+        from restate_play.commands.watch import kept_server, watch_runs
 
-        watch_runs(
-            target,
-            lambda: run_pattern(target, scenario, mode, out, status, time_scale, data_dir, service_port=service_port),
-            lambda result: _show_run(result, as_json, out),
-            as_json,
-            status,
-        )
+        with kept_server(target, status) as kept:
+            watch_runs(
+                target,
+                lambda: run_pattern(
+                    target, scenario, mode, out, status, time_scale, data_dir, service_port=service_port, kept=kept
+                ),
+                lambda result: _show_run(result, as_json, out),
+                as_json,
+                status,
+            )
     result = run_pattern(
         target,
         scenario,

@@ -23,7 +23,7 @@ from restate_play.restate.introspection import Introspection
 from restate_play.sandbox import registry
 from restate_play.sandbox.ports import free_ports_like
 from restate_play.sandbox.sandbox import Sandbox, SandboxOptions
-from restate_play.sandbox.shared_server import find_shared
+from restate_play.sandbox.shared_server import SharedServer, find_shared
 from restate_play.sandbox.target import Target
 from restate_play.scenario.model import Request, Scenario, Step, load
 from restate_play.scenario.observer import LiveModel, Observer
@@ -390,15 +390,20 @@ def print_summary(result: RunResult, out: Console) -> None:
     )
 
 
+def can_share(pattern: Pattern, scenario: Scenario, data_dir: Path | None) -> bool:
+    """Whether a run may use a server it did not start (and must not crash), reset before it plays."""
+    if data_dir is not None or pattern.needs:
+        return False
+    return not any(step.action in ("crash", "restart") and step.target == "server" for step in scenario.steps)
+
+
 def usable_shared_server(pattern: Pattern, scenario: Scenario, data_dir: Path | None, status):
     """The shared server (`restate-play server start`) when this run can use it, else None.
 
     Not for runs that crash the server (it is shared), that need extra parts configured into the
     server at start (Kafka), that keep their own data directory, or when a private one is asked for.
     """
-    if data_dir is not None or pattern.needs or os.environ.get("RESTATE_PLAY_PRIVATE_SERVER"):
-        return None
-    if any(step.action in ("crash", "restart") and step.target == "server" for step in scenario.steps):
+    if os.environ.get("RESTATE_PLAY_PRIVATE_SERVER") or not can_share(pattern, scenario, data_dir):
         return None
     shared = find_shared()
     if shared is None:
@@ -420,6 +425,7 @@ def run_pattern(
     requests: int | None = None,
     concurrency: int | None = None,
     service_port: int | None = None,
+    kept: SharedServer | None = None,  # run --watch: the session's server, reset between replays
     nodes: int = 1,
     record: Path | None = None,
 ) -> RunResult:
@@ -441,7 +447,9 @@ def run_pattern(
     options.service_port = service_port
     options.nodes = nodes  # more than 1: a cluster (never the shared server)
     # The shared server is reset by service names; the user's code only tells its own once registered.
-    if isinstance(target, PatternTarget) and nodes == 1:
+    if kept is not None and nodes == 1 and can_share(pattern, loaded, data_dir):
+        options.shared = kept
+    elif isinstance(target, PatternTarget) and nodes == 1:
         options.shared = usable_shared_server(pattern, loaded, data_dir, status)
     status(code_line(target))
     if os.environ.get("RESTATE_PLAY_KEEP_DATA"):

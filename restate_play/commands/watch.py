@@ -10,16 +10,20 @@ save. Ctrl-C reaches the main thread, whose `with Sandbox(...)` stops everything
 
 from __future__ import annotations
 
+import contextlib
 import queue
+import shutil
+import tempfile
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from rich.console import Console
 from rich.text import Text
 
 from restate_play.errors import PlayError
+from restate_play.sandbox.shared_server import SharedServer
 from restate_play.sandbox.target import Target
 from restate_play.scenario.result import RunResult
 
@@ -92,6 +96,32 @@ def _relative(path: Path, root: Path) -> str:
         return str(path.relative_to(root))
     except ValueError:
         return str(path)
+
+
+@contextlib.contextmanager
+def kept_server(target: Target, status: Callable[[str], None]) -> Iterator[SharedServer | None]:
+    """run --watch: one private restate-server for the whole session, reset before each replay
+    (as runs on the shared server are), so a save does not wait for a new server to boot. None for
+    targets whose parts configure the server (Kafka): they get a fresh one each time."""
+    from restate_play.sandbox.binary import ensure_binary
+    from restate_play.sandbox.ports import free_ports
+    from restate_play.sandbox.server import RestateServer, ServerPorts
+
+    if target.pattern.needs:
+        yield None
+        return
+    binary = ensure_binary(status)
+    ingress, admin, fabric = free_ports(3)
+    base = Path(tempfile.mkdtemp(prefix="restate-play-watch-"))
+    server = RestateServer(binary, base, ServerPorts(ingress, admin, fabric))
+    try:
+        server.start()
+        server.wait_healthy()
+        assert server.pid is not None
+        yield SharedServer(server.pid, ingress, admin, fabric, str(base), str(binary), time.time())
+    finally:
+        server.stop()
+        shutil.rmtree(base, ignore_errors=True)
 
 
 def watch_runs(

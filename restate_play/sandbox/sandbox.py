@@ -465,19 +465,21 @@ class Sandbox:
 
 
 def reset_pattern(admin_url: str, services: tuple[str, ...], timeout: float = 10.0) -> None:
-    """Kill and purge a pattern's invocations and clear its K/V state on a (shared) server.
+    """Kill and purge a pattern's invocations and clear its K/V state on a (shared) server; with no
+    services named (a user's code, on the server `run --watch` keeps for its session), everything's.
 
     Purging an invocation also forgets its idempotency key and, for workflows, their promises, so
     the next run starts as on a fresh server.
     """
     names = ", ".join("'" + s.replace("'", "''") + "'" for s in services)
+    every = not services
     with loopback_client(timeout=10.0) as http:
 
         def query(sql: str) -> list[dict]:
             resp = http.post(f"{admin_url}/query", json={"query": sql}, headers={"accept": "application/json"})
             return resp.json().get("rows", []) if resp.status_code == 200 else []
 
-        where = f"target_service_name IN ({names})"
+        where = "true" if every else f"target_service_name IN ({names})"
         for row in query(f"SELECT id FROM sys_invocation WHERE {where} AND status != 'completed' LIMIT 5000"):
             http.patch(f"{admin_url}/invocations/{row['id']}/kill")
         deadline = time.monotonic() + timeout
@@ -489,7 +491,8 @@ def reset_pattern(admin_url: str, services: tuple[str, ...], timeout: float = 10
                 action = "purge" if row.get("status") == "completed" else "kill"
                 http.patch(f"{admin_url}/invocations/{row['id']}/{action}")
             time.sleep(0.02)
-        for row in query(f"SELECT DISTINCT service_name, service_key FROM state WHERE service_name IN ({names})"):
+        of = "" if every else f" WHERE service_name IN ({names})"
+        for row in query(f"SELECT DISTINCT service_name, service_key FROM state{of}"):
             http.post(
                 f"{admin_url}/services/{row['service_name']}/state",
                 json={"object_key": row["service_key"], "new_state": {}},

@@ -209,8 +209,11 @@ def test_watch_replays_on_save_and_recovers_from_a_syntax_error(project: Path) -
     lines = Lines(proc)
     app = project / "app.py"
     original = app.read_text()
+    kept_before = set(processes_mentioning("restate-play-watch-"))  # other tests' sessions, under xdist
     try:
         assert lines.wait_for("PASSED:", "FAILED:", "error:").startswith("PASSED:")
+        kept = set(processes_mentioning("restate-play-watch-")) - kept_before
+        assert kept, "run --watch keeps one restate-server for its session"
         lines.wait_for("Watching")
         app.write_text(original.replace(DROP_CAR_CANCEL, ""))
         assert lines.wait_for("PASSED:", "FAILED:", "error:").startswith("FAILED:")
@@ -223,9 +226,11 @@ def test_watch_replays_on_save_and_recovers_from_a_syntax_error(project: Path) -
         assert lines.wait_for("PASSED:", "FAILED:", "error:").startswith("PASSED:")
         lines.wait_for("Watching")
         assert proc.poll() is None, "the command itself was never restarted"
+        assert kept <= set(processes_mentioning("restate-play-watch-")), "the same server served every replay"
     finally:
         stop_process_group(proc, timeout=30)
     assert processes_mentioning(str(project)) == [], "Ctrl-C left a process behind"
+    assert not kept & set(processes_mentioning("restate-play-watch-")), "Ctrl-C left the session's server behind"
 
 
 def test_serve_watch_reloads_on_save_and_keeps_serving(tmp_path: Path) -> None:
