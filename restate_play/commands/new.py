@@ -7,6 +7,7 @@
     DIR/scenario.schema.json  for editors' completion (`restate-play scenario schema`)
     DIR/crash.toml            the crash demo's scenario (when the pattern has one)
     DIR/test_scenario.py      pytest: `restate-play run . --json` passes
+    DIR/test_app.py           pytest with the `restate` fixture: the first request, the crash demo
     DIR/README.md             the curl lines and the commands
 
 The emulated world (bookings, payments, mail…) and its ledger stay imported from
@@ -24,6 +25,7 @@ from restate_play.errors import PlayError
 from restate_play.paths import scenarios_dir
 from restate_play.patterns.catalog import Pattern, available_patterns, get_pattern
 from restate_play.scenario.schema import schema_text
+from restate_play.testing import project_test
 
 SCHEMA_LINE = "#:schema ./scenario.schema.json"
 APP_LINES = """
@@ -84,6 +86,9 @@ def _files(pattern: Pattern) -> dict[str, str]:
     if crash.is_file():
         files["crash.toml"] = _with_schema(crash)
     files["test_scenario.py"] = TEST_PY
+    files["test_app.py"] = project_test.app_tests(
+        pattern, scenarios_dir() / pattern.default_scenario, crash if crash.is_file() else None
+    )
     files["README.md"] = _readme(pattern, "crash.toml" in files)
     return files
 
@@ -128,6 +133,8 @@ Made with `restate-play new {slug}`: {summary}
   providers it calls, and the *ledger* of what they did) comes from `restate_play.world`; record
   your own side effects with `from restate_play.world import ledger; ledger.record("thing.done", id=...)`
   and check them with `expect_ledger` steps.
+- `test_app.py`: pytest tests with restate-play's `restate` fixture (a real server, crashes at a
+  journal entry, journal/state/ledger assertions); add your own beside them.
 - `scenario.toml`: what `restate-play run .` sends and checks (`restate-play scenario actions`
   lists the steps; `scenario.schema.json` gives editors completion).
 
@@ -137,7 +144,7 @@ Made with `restate-play new {slug}`: {summary}
 restate-play run .               # the scenario on a fresh sandbox: live view, checks, verdict
 restate-play run . --watch       # save a file: the service restarts and the scenario plays again
 restate-play serve .             # up on 8080/9070/9080 until Ctrl-C (--watch reloads on save)
-{crash}python -m pytest              # test_scenario.py: the scenario passes
+{crash}python -m pytest              # test_scenario.py (the scenario passes) and test_app.py (the `restate` fixture)
 hypercorn app:app --bind 127.0.0.1:9080   # without the playground (register it with your restate-server)
 ```
 

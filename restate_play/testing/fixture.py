@@ -106,8 +106,9 @@ class Restate:
         headers: dict[str, str] | None = None,
     ) -> InvocationHandle:
         """Start a handler without waiting (`/send`); `delay` as seconds, a timedelta or '500ms'."""
+        body = () if json is _NO_BODY else (json,)  # no body at all, unlike a JSON null
         send = self._clients.ingress.send(
-            target, json, idempotency_key=idempotency_key, delay=_delay(delay), headers=headers
+            target, *body, idempotency_key=idempotency_key, delay=_delay(delay), headers=headers
         )
         resp = self._answer(target, send, 30.0)
         if resp.status >= 300 or not resp.invocation_id:

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from restate_play.commands.new import new_project
 from restate_play.waiting import eventually
 
 pytestmark = pytest.mark.e2e
@@ -227,8 +228,12 @@ def _no_leftovers(where: Path) -> None:
 def test_users_tests_pass_fail_crash_and_replay(pytester: pytest.Pytester) -> None:
     _plugin_installed()
     pytester.makepyfile(app=APP, test_user=USER_TESTS, test_per_test=PER_TEST)
+    # A project from `restate-play new sagas` beside them: its test_app.py (first request, crash demo).
+    new_project("sagas", pytester.path / "sagas")
+    (pytester.path / "sagas" / "test_scenario.py").unlink()  # `restate-play run .`: tested elsewhere
     result = pytester.runpytest_subprocess(*QUIET_PLUGINS, "-v")
-    result.assert_outcomes(passed=11, failed=2)
+    result.assert_outcomes(passed=13, failed=2)
+    result.stdout.fnmatch_lines(["*sagas/test_app.py::test_survives_a_crash_after_book_car PASSED*"])
     result.stdout.fnmatch_lines(
         [
             "*test_fails_on_purpose FAILED*",
@@ -263,12 +268,7 @@ def test_greet(restate):
     _no_leftovers(pytester.path)
 
 
-@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
-def test_an_interrupted_session_leaves_nothing_running(pytester: pytest.Pytester, sig: signal.Signals) -> None:
-    ready = pytester.path / "ready"
-    pytester.makepyfile(
-        app=APP,
-        test_slow=f"""
+SLOW_TEST = """
 import time
 from pathlib import Path
 
@@ -280,21 +280,35 @@ pytestmark = pytest.mark.restate_app("app:app")
 def test_waits_for_ever(restate):
     restate.send("steps/approval", json="ada")
     restate.ledger.wait_for("approval.asked", timeout=20)
-    Path({str(ready)!r}).write_text("up")
+    (Path(__file__).parent / "ready").write_text("up")
     time.sleep(120)
-""",
-    )
-    args = [sys.executable, "-m", "pytest", *QUIET_PLUGINS, "-q"]
-    args += [f"--basetemp={pytester.path / 'basetemp'}", "test_slow.py"]
-    proc = subprocess.Popen(args, cwd=pytester.path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+"""
+
+
+def _start_slow_session(folder: Path) -> subprocess.Popen[bytes]:
+    folder.mkdir()
+    (folder / "app.py").write_text(APP)
+    (folder / "test_slow.py").write_text(SLOW_TEST)
+    args = [sys.executable, "-m", "pytest", *QUIET_PLUGINS, "-q", f"--basetemp={folder / 'basetemp'}", "test_slow.py"]
+    return subprocess.Popen(args, cwd=folder, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+
+
+def test_an_interrupted_session_leaves_nothing_running(pytester: pytest.Pytester) -> None:
+    """Ctrl-C in one session, SIGTERM (a cancelled CI job) in another, both mid-test (run side by side)."""
+    sessions = {sig: _start_slow_session(pytester.path / sig.name) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
-        eventually(lambda: ready.exists() or proc.poll() is not None, timeout=60, interval=0.1, what="the test running")
-        assert proc.poll() is None, proc.stdout.read().decode() if proc.stdout else ""
-        assert _leftovers(pytester.path), "the session's server and service should be running now"
-        proc.send_signal(sig)
-        proc.wait(timeout=60)
+        for sig, proc in sessions.items():
+            ready = pytester.path / sig.name / "ready"
+            up = lambda ready=ready, proc=proc: ready.exists() or proc.poll() is not None  # noqa: E731
+            eventually(up, timeout=60, interval=0.1, what=f"the test running ({sig.name} session)")
+            assert proc.poll() is None, proc.stdout.read().decode() if proc.stdout else ""
+            assert _leftovers(pytester.path / sig.name), "the session's server and service should be running now"
+            proc.send_signal(sig)
+        for proc in sessions.values():
+            proc.wait(timeout=60)
     finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait(timeout=10)
+        for proc in sessions.values():
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait(timeout=10)
         _no_leftovers(pytester.path)
