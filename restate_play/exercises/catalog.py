@@ -32,6 +32,7 @@ class Exercise(BaseModel):
     text: str
     hints: tuple[str, str, str]
     reasoning: str
+    services: tuple[str, ...] = Field(min_length=1)  # the Restate services its files define
     evidence: tuple[str, ...] = ()  # ledger actions whose lines prove the verdict
     folder: Path = Field(exclude=True)
 

@@ -7,13 +7,14 @@ import asyncio
 import random
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from rich.console import Console
 
 from restate_play.exercises.catalog import Exercise
 from restate_play.exercises.verdict import Verdict, verdict_of
+from restate_play.patterns.catalog import Pattern
 from restate_play.sandbox.target import PythonTarget
 from restate_play.scenario.actions.control import Crash
 from restate_play.scenario.model import Scenario, load
@@ -27,11 +28,17 @@ class ExerciseTarget(PythonTarget):
     records to the ledger, so an empty ledger is a failed check, not "not observed"."""
 
     ledger_promised = True
+    services: tuple[str, ...] = ()
+
+    @property
+    def pattern(self) -> Pattern:
+        # Its services named up front: a shared restate-server forgets what their last check left.
+        return replace(super().pattern, services=self.services)
 
 
-def target_for(file: Path) -> ExerciseTarget:
+def target_for(exercise: Exercise, file: Path) -> ExerciseTarget:
     file = file.resolve()
-    return ExerciseTarget(str(file), file.parent, file=file)
+    return ExerciseTarget(str(file), file.parent, file=file, services=exercise.services)
 
 
 def seeded(scenario: Scenario, seed: int | None) -> Scenario:
@@ -64,14 +71,15 @@ def check_file(
 
     `show` gets the verdict as soon as the checks are judged, before the sandbox stops (a server's
     graceful stop takes a second or two the learner need not wait for)."""
-    from restate_play.commands.run import play, sandbox_options
+    from restate_play.commands.run import play, sandbox_options, usable_shared_server
     from restate_play.sandbox import registry
     from restate_play.sandbox.sandbox import Sandbox
 
     status = status or (lambda _m: None)
     scenario = seeded(load(exercise.checks), seed)
-    target = target_for(file)
+    target = target_for(exercise, file)
     options = sandbox_options(target.pattern, scenario, None, None)
+    options.shared = usable_shared_server(target.pattern, scenario, None, status)  # `restate-play server start`
     quiet = Console(quiet=True)
     t0 = time.monotonic()
     with (
