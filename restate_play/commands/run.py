@@ -272,13 +272,18 @@ async def _play_live(runner: ScenarioRunner, observer: Observer, model: LiveMode
     # What exists now (modules, the sandbox) lives for the whole run: keep it out of the collector's
     # full passes, which otherwise stop a frame for up to ~60 ms (measured in bench/live_view.py).
     gc.freeze()
+    from restate_play.scenario.nodes import ClusterWatch
+    from restate_play.views.cluster import with_cluster_panel
+
+    cluster = ClusterWatch.of(getattr(runner, "sandbox", None))  # a cluster: its panel, failovers as they come
 
     def frame():
         footer = (
             f"refresh {model.last_refresh_ms:.0f} ms · {model.refreshes} refreshes · "
             f"{'server up' if model.server_up else 'server DOWN'} · Ctrl-C stops and cleans up"
         )
-        return model_dashboard(model, footer, out.size.height)
+        layout = model_dashboard(model, footer, out.size.height)
+        return with_cluster_panel(layout, cluster.view, cluster.failovers) if cluster and cluster.view else layout
 
     # Drawn only when there is something new (no auto-refresh thread redrawing the same frame).
     with Live(frame(), console=out, auto_refresh=False, screen=False, transient=True) as live:
@@ -292,6 +297,8 @@ async def _play_live(runner: ScenarioRunner, observer: Observer, model: LiveMode
             for tick in itertools.count():
                 if tick % every == 0:
                     await observer.refresh()
+                if cluster is not None and tick % 5 == 0:  # restatectl: three queries, about once a second
+                    await cluster.refresh()
                 live.update(frame(), refresh=True)
                 await asyncio.sleep(tick_seconds)
 

@@ -166,3 +166,17 @@ def decode(nodes: list[dict], partitions: list[dict], logs: list[dict], source: 
         ),
         source=source,
     )
+
+
+def failovers_between(before: ClusterView, after: ClusterView) -> list[str]:
+    """Partitions whose leader changed, and nodes that died or came back, as lines."""
+    lines = []
+    old = {p.id: p.leader for p in before.partitions}
+    for p in after.partitions:
+        if p.id in old and old[p.id] != p.leader:
+            lines.append(f"P{p.id}: leader {before.label(old[p.id])} → {after.label(p.leader)}")
+    was = {n.id: n.state for n in before.nodes}
+    for n in after.nodes:
+        if n.id in was and was[n.id] != n.state and n.state in ("alive", "dead"):
+            lines.append(f"{n.label} is {n.state}")
+    return lines

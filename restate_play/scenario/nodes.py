@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from restate_play.errors import PlayError
-from restate_play.restate.cluster import ClusterView
+from restate_play.restate.cluster import ClusterView, failovers_between
 
 if TYPE_CHECKING:
     from restate_play.scenario.actions.control import Crash
@@ -73,3 +74,32 @@ def node_to_restart(run: ScenarioRunner, number: int | None) -> str:
 
 def restarter(run: ScenarioRunner, target: str) -> Callable[[], float]:
     return functools.partial(_cluster_part(run, "restart_node"), int(target.removeprefix(NODE_PREFIX)))
+
+
+class ClusterWatch:
+    """What the live view's cluster panel shows: the cluster as last seen, and every failover seen
+    since the run began ('+3.2s P0: leader n1 (N1) → n3 (N2)'), polled about once a second."""
+
+    def __init__(self, sandbox: Any):
+        self.sandbox = sandbox
+        self.view: ClusterView | None = None
+        self.failovers: list[str] = []
+        self._t0 = time.monotonic()
+
+    @classmethod
+    def of(cls, sandbox: Any) -> ClusterWatch | None:
+        """A watch when the runner's sandbox is a cluster (`run --nodes 3`), else None."""
+        from restate_play.sandbox.cluster import RestateCluster
+
+        server = getattr(getattr(sandbox, "sb", None), "server", None)
+        return cls(sandbox) if isinstance(server, RestateCluster) else None
+
+    async def refresh(self) -> None:
+        try:
+            view = await asyncio.to_thread(self.sandbox.cluster_view)
+        except PlayError:
+            return  # e.g. the node asked died in between: the next poll asks another
+        if self.view is not None:
+            offset = time.monotonic() - self._t0
+            self.failovers += [f"+{offset:.1f}s {line}" for line in failovers_between(self.view, view)]
+        self.view = view

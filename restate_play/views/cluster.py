@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from rich.console import Group, RenderableType
+from rich.layout import Layout
 from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
@@ -31,36 +32,39 @@ def state_text(state: str) -> Text:
     return Text(f"◌ {state}", style="yellow")  # suspect: joining, or about to be declared dead
 
 
-def nodes_table(view: ClusterView) -> Table:
+def nodes_table(view: ClusterView, compact: bool = False) -> Table:
+    """`compact` (the live view's narrow column): without the metadata state and the roles."""
     table = Table(box=None, pad_edge=False, header_style="bold")
-    for column in ("NODE", "ID", "STATE", "LEADS", "SEQUENCER", "METADATA", "ROLES"):
-        table.add_column(column)
+    columns = ("NODE", "ID", "STATE", "LEADS", "SEQUENCER") + (() if compact else ("METADATA", "ROLES"))
+    for column in columns:
+        table.add_column(column, no_wrap=compact)
     for node in view.nodes:
         leads = ", ".join(f"P{p}" for p in view.led_by(node.id)) or "-"
         sequences = ", ".join(f"log {log.id}" for log in view.logs if log.sequencer == node.id) or "-"
         roles = " ".join(ROLE_SHORT.get(r, r) for r in node.roles)
-        table.add_row(node.name, node.id, state_text(node.state), leads, sequences, node.metadata or "-", roles)
+        cells = [node.name, node.id, state_text(node.state), leads, sequences]
+        table.add_row(*cells, *(() if compact else (node.metadata or "-", roles)))
     return table
 
 
-def partitions_table(view: ClusterView) -> Table:
+def partitions_table(view: ClusterView, compact: bool = False) -> Table:
     table = Table(box=None, pad_edge=False, header_style="bold")
-    for column in ("PARTITION", "LEADER", "EPOCH", "REPLICAS", "LOG", "NODESET", "REPLICATION"):
-        table.add_column(column)
+    columns = ("PARTITION", "LEADER", "EPOCH", "REPLICAS") + (() if compact else ("LOG", "NODESET", "REPLICATION"))
+    for column in columns:
+        table.add_column(column, no_wrap=compact)
     logs = {log.id: log for log in view.logs}
     for p in view.partitions:
         leader = view.node(p.leader)
         style = "green" if leader is not None and leader.alive else "bold red"
         log = logs.get(p.id)  # partition N writes to log N
-        table.add_row(
-            f"P{p.id}",
-            Text(view.label(p.leader), style=style),
-            p.epoch,
-            ",".join(p.replicas) or "-",
-            f"{log.kind} (seq {view.label(log.sequencer)})" if log else "-",
-            log.nodeset if log else "-",
-            log.replication if log else "-",
-        )
+        cells = [f"P{p.id}", Text(view.label(p.leader), style=style), p.epoch, ",".join(p.replicas) or "-"]
+        if not compact:
+            cells += [
+                f"{log.kind} (seq {view.label(log.sequencer)})" if log else "-",
+                log.nodeset if log else "-",
+                log.replication if log else "-",
+            ]
+        table.add_row(*cells)
     return table
 
 
@@ -76,22 +80,19 @@ def summary_line(view: ClusterView) -> Text:
     return text
 
 
-def cluster_panel(view: ClusterView, failovers: Sequence[str] = (), title: str = "cluster") -> RenderableType:
-    parts: list[RenderableType] = [summary_line(view), nodes_table(view), Text(""), partitions_table(view)]
-    if failovers:
-        parts.append(Text("\n".join(f"⇄ {line}" for line in failovers[-5:]), style="magenta"))
+def cluster_panel(
+    view: ClusterView, failovers: Sequence[str] = (), title: str = "cluster", compact: bool = False
+) -> RenderableType:
+    parts: list[RenderableType] = [summary_line(view)]
+    if failovers:  # under the summary: what changed is what a person looks for
+        shown = Text("\n".join(f"⇄ {line}" for line in failovers[-5:]), style="magenta", no_wrap=compact)
+        parts.append(shown)
+    parts += [nodes_table(view, compact), Text(""), partitions_table(view, compact)]
     return Panel(Group(*parts), title=title, title_align="left", border_style="blue")
 
 
-def failovers_between(before: ClusterView, after: ClusterView) -> list[str]:
-    """Partitions whose leader changed, and nodes that died or came back, as lines."""
-    lines = []
-    old = {p.id: p.leader for p in before.partitions}
-    for p in after.partitions:
-        if p.id in old and old[p.id] != p.leader:
-            lines.append(f"P{p.id}: leader {before.label(old[p.id])} → {after.label(p.leader)}")
-    was = {n.id: n.state for n in before.nodes}
-    for n in after.nodes:
-        if n.id in was and was[n.id] != n.state and n.state in ("alive", "dead"):
-            lines.append(f"{n.label} is {n.state}")
-    return lines
+def with_cluster_panel(layout: Layout, view: ClusterView, failovers: Sequence[str] = ()) -> Layout:
+    """The live dashboard with the cluster panel under its right-hand column."""
+    rows = 6 + len(view.nodes) + len(view.partitions) + min(len(failovers), 5)
+    layout["right"].add_split(Layout(cluster_panel(view, failovers, compact=True), name="cluster", size=rows))
+    return layout

@@ -12,12 +12,12 @@ import httpx
 from rich.console import Console
 from scenario_helpers import rejected, steps
 
-from restate_play.restate.cluster import ClusterView, decode
+from restate_play.restate.cluster import ClusterView, decode, failovers_between
 from restate_play.sandbox.cluster import SpreadTransport, node_env, nodes_ports
 from restate_play.sandbox.ports import free_ports
 from restate_play.sandbox.server import ServerPorts
 from restate_play.scenario.actions.cluster import ClusterSeen
-from restate_play.views.cluster import cluster_panel, failovers_between
+from restate_play.views.cluster import cluster_panel, with_cluster_panel
 
 ROLES = {k: True for k in ("has_admin_role", "has_worker_role", "has_metadata_server_role", "has_log_server_role")}
 
@@ -71,6 +71,16 @@ def test_panel_shows_the_dead_node_and_the_failover():
     console.print(cluster_panel(after, lines))
     text = console.export_text()
     assert "2/3 nodes alive" in text and "down: n2 (N3)" in text and "✖ dead" in text and "⇄ P0" in text
+
+
+def test_the_live_dashboard_gets_the_cluster_panel_on_its_right():
+    from restate_play.views.dashboard import dashboard
+
+    layout = with_cluster_panel(dashboard("t", [], [], {}, [], [], []), view("N1", dead=("N3",)), ["+1.0s P0: …"])
+    console = Console(width=160, height=50, record=True, color_system=None)
+    console.print(layout)
+    text = console.export_text()
+    assert "cluster" in text and "✖ dead" in text and "Service log" in text
 
 
 def test_panel_says_when_the_majority_is_gone():
