@@ -6,7 +6,6 @@ Works against any Restate (--admin-url). Restate's refusals become messages that
 
 from __future__ import annotations
 
-import asyncio
 import time
 from pathlib import Path
 
@@ -23,6 +22,9 @@ NOT_STARTED = ("pending", "scheduled", "ready", "inboxed")
 
 
 def admin_call(url: str, call):
+    """One admin API call from a blocking command (asyncio and httpx are imported only then)."""
+    import asyncio
+
     from restate_play.restate.admin import Admin
 
     async def act():
