@@ -653,22 +653,56 @@ def crash_demo_command(
     plain: Annotated[bool, typer.Option("--plain", help="Plain lines instead of the live dashboard.")] = False,
     record: RecordOpt = None,
     nodes: NodesOpt = 1,
+    call: Annotated[
+        str | None,
+        typer.Option(
+            "--call", help="Your own request instead of the crash scenario: Service/handler or Object/key/handler."
+        ),
+    ] = None,
+    body: Annotated[str | None, typer.Option("--body", help="With --call: its JSON body, or @file.json.")] = None,
+    service_cmd: ServiceCmdOpt = None,
+    deployment: DeploymentOpt = None,
+    watch: WatchOpt = False,
 ) -> None:
     """Narrated crash: SIGKILL mid-invocation, watch Restate retry, restart, and see the journal replay.
 
     Shows which steps were replayed from the journal and which ran anew, and proves with the world
     ledger that completed steps did not run again.
+
+    \b
+    restate-play crash-demo                                   the sagas pattern, killed after 'Book car'
+    restate-play crash-demo . --watch                         your project's crash.toml, again on every save
+    restate-play crash-demo . --call BookingWorkflow/run --body @trip.json --at "Book car"
     """
     from restate_play.commands.common import output_mode, print_json
     from restate_play.commands.crash_demo import crash_demo, print_report
+    from restate_play.sandbox.target import resolve_any
 
     mode, out, status = output_mode(as_json, plain)
-    result, report = crash_demo(pattern, at, target, mode, out, status=status, record=record, nodes=nodes)
-    if as_json:
-        print_json({**result.to_dict(), "replay": report.to_dict() if report else None})
-    else:
-        print_report(result, report, out)
-    raise typer.Exit(0 if result.passed else 1)
+    code = resolve_any(pattern, service_cmd, deployment) if pattern or service_cmd or deployment else None
+    request = (call, body) if call else None
+    if body and not call:
+        raise PlayError(
+            "--body goes with --call.", 'For example --call BookingWorkflow/run --body @trip.json --at "Book car"'
+        )
+
+    def play():
+        return crash_demo(code, at, target, mode, out, status=status, record=record, nodes=nodes, request=request)
+
+    def show(outcome) -> None:
+        result, report = outcome
+        if as_json:
+            print_json({**result.to_dict(), "replay": report.to_dict() if report else None})
+        else:
+            print_report(result, report, out)
+
+    if watch:  # until Ctrl-C: each save plays the crash demo again on a fresh sandbox
+        from restate_play.commands.watch import watch_runs
+
+        watch_runs(code or "sagas", play, show, as_json, status)
+    outcome = play()
+    show(outcome)
+    raise typer.Exit(0 if outcome[0].passed else 1)
 
 
 @app.command("report")

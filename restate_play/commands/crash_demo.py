@@ -10,8 +10,9 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from restate_play.commands.crash_request import request_scenario
 from restate_play.commands.run import play, print_summary, sandbox_options, scenario_path
-from restate_play.commands.targets import PatternTarget, Target, code_line, resolve
+from restate_play.commands.targets import PatternTarget, Target, as_target, code_line, refuse_crashes
 from restate_play.errors import PlayError
 from restate_play.paths import scenarios_dir
 from restate_play.patterns.catalog import PATTERNS
@@ -31,7 +32,7 @@ def patterns_with_demo() -> list[str]:
 
 
 def crash_demo(
-    slug: str | None,
+    slug: str | Target | None,
     at: str | None,
     target: str,
     mode: str,
@@ -39,13 +40,18 @@ def crash_demo(
     status,
     record: Path | None = None,
     nodes: int = 1,
+    request: tuple[str, str | None] | None = None,  # --call TARGET --body JSON|@file: one request of the user's
 ) -> tuple[RunResult, ReplayReport | None]:
-    code = resolve(slug or DEFAULT_PATTERN)  # a pattern, or the user's directory, file or module:attr
+    code = as_target(slug or DEFAULT_PATTERN)  # a pattern; the user's directory, file, module:attr, command…
     if target not in ("service", "server", "leader"):
         raise PlayError(f"Unknown target '{target}'.", "Use --target service, server or leader (with --nodes 3).")
     if target == "leader" and nodes < 3:
         raise PlayError("--target leader kills one node of a cluster.", "Add --nodes 3.")
-    scenario = load(crash_scenario(code))
+    if request is not None:
+        part = "server" if target == "server" else "service"
+        scenario = load(request_scenario(request[0], request[1], at, part, Path.cwd()))
+    else:
+        scenario = load(crash_scenario(code))
     steps = []
     for step in scenario.steps:
         if step.action == "crash":
@@ -69,6 +75,7 @@ def crash_demo(
                 step = step.model_copy(update={"say": say})
         steps.append(step)
     scenario = replace(scenario, steps=steps)
+    refuse_crashes(code, scenario, scenario.path)  # --deployment: its service is not ours to kill
     options = sandbox_options(code.pattern, scenario, None, None)
     options.nodes = nodes
     status(code_line(code))
@@ -104,6 +111,15 @@ def crash_scenario(code: Target) -> Path:
 
 def print_report(result: RunResult, report: ReplayReport | None, out: Console) -> None:
     print_summary(result, out)
+    if report is None and result.crashes:  # killed, but nothing of the invocation was left to run
+        out.print(
+            Text(
+                "The crash came after the invocation's last journal entry: nothing was in flight to replay. "
+                "Crash after an earlier entry (--at), or give a step some latency (world.latency in a scenario).",
+                style="yellow",
+            )
+        )
+        return
     if report is None:
         out.print(Text("No crash happened, so there is no replay to report.", style="yellow"))
         return
