@@ -190,6 +190,10 @@ def print_chaos(report: dict[str, Any], out: Console) -> None:
     for k in report["kills"] + report["kills_not_reached"]:
         if not k["landed"]:
             out.print(Text(f"  ✘ {k['summary']}", style="yellow"))
+    from restate_play.commands.cluster import majority_losses
+
+    for line in majority_losses(report["kills"]):  # --beyond-quorum: requests waited, none was lost
+        out.print(Text(line, style="yellow"), soft_wrap=True)
     if report["at_least_once"]:
         out.print(
             Text(

@@ -62,3 +62,17 @@ def show_status(admin_url: str | None, address: list[str] | None, as_json: bool)
     out.print(cluster_panel(view, title=f"cluster · {view.source}"))
     if members is not None:
         out.print(f"metadata cluster members (admin API {admin}/cluster-health): {sorted(members)}", soft_wrap=True)
+
+
+def majority_losses(kills: list[dict]) -> list[str]:
+    """Chaos --beyond-quorum: a line per kill that took the majority away, saying what happened."""
+    lines = []
+    for k in kills:
+        if k.get("landed") and str(k.get("target", "")).startswith("nodes "):
+            down = k.get("downtime", 0.0) + k.get("restart_took", 0.0)
+            lines.append(
+                f"⚠ {k['target']} down together for {down:.1f} s: no majority, so nothing could be committed; "
+                f"the {k.get('in_flight', 0)} requests in flight waited until the nodes were back, and were "
+                "answered then (none lost: see 'every request got an answer')"
+            )
+    return lines

@@ -149,3 +149,23 @@ def test_spread_transport_goes_round_and_skips_a_dead_node():
         assert asyncio.run(answers()) == [f"port {live}"] * 3
     finally:
         server.shutdown()
+
+
+def test_chaos_node_parts_stay_within_quorum_unless_asked():
+    from restate_play.sandbox.cluster import node_part, node_parts
+
+    assert node_parts(3) == ("node 1", "node 2", "node 3")
+    assert node_parts(3, beyond_quorum=True)[3:] == ("nodes 1+2", "nodes 2+3")
+    assert node_parts(5, beyond_quorum=True)[5:] == ("nodes 1+2+3", "nodes 2+3+4", "nodes 3+4+5")
+    assert node_part("nodes 1+2") == [1, 2] and node_part("node 3") == [3] and node_part("server") is None
+
+
+def test_a_majority_loss_is_told_as_waiting_not_losing():
+    from restate_play.commands.cluster import majority_losses
+
+    kills = [
+        {"target": "node 1", "landed": True, "downtime": 0.5, "restart_took": 1.0, "in_flight": 3},
+        {"target": "nodes 2+3", "landed": True, "downtime": 0.5, "restart_took": 1.5, "in_flight": 7},
+    ]
+    (line,) = majority_losses(kills)
+    assert "nodes 2+3 down together for 2.0 s: no majority" in line and "7 requests in flight waited" in line
