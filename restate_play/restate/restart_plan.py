@@ -64,7 +64,7 @@ class Step:
 
     @classmethod
     def of(cls, entry: JournalEntry) -> Step:
-        return cls(entry.index, f"{entry.type}" + (f" [{entry.name}]" if entry.name else ""), entry.name or entry.type)
+        return cls(entry.index, f"{entry.type}" + (f" [{entry.name}]" if entry.name else ""), described(entry))
 
 
 @dataclass(frozen=True)
@@ -120,6 +120,12 @@ class RestartPlan:
             "safe_from": self.safe_from,
             "advice": self.advice(),
         }
+
+
+def described(entry: JournalEntry) -> str:
+    """A step in words: its name, else its type and target (an unnamed call: "Call Payments/refund")."""
+    target = entry.detail.get("target")
+    return entry.name or (f"{entry.type} {target}" if target else entry.type)
 
 
 def commands(journal: Iterable[JournalEntry]) -> list[JournalEntry]:
@@ -193,11 +199,11 @@ def traps(kept: Sequence[JournalEntry], rerun: Sequence[JournalEntry], world: Se
     """Kept entries that a later entry of the original undid (each kept entry named once)."""
     found: list[Trap] = []
     for undo in rerun:
-        obj = undone_object(undo.name)
+        obj = undone_object(described(undo))
         if not obj:
             continue
         for done in kept:
-            name = done.name or done.type
+            name = described(done)
             if obj <= words(name) and not undone_object(name) and all(t.kept.index != done.index for t in found):
                 found.append(Trap(Step.of(done), Step.of(undo), _evidence(obj, world)))
     return found

@@ -125,3 +125,19 @@ def test_views_link_a_restarted_invocation_and_mark_its_kept_entries() -> None:
     assert [("↺ kept" in line) for line in lines if "Run [" in line] == [True, True] + [False] * 4
     assert _render(describe_view(inv, journal, [])).count("kept from the original") == 3  # input, flight, car
     assert "kept" not in _render(journal_tree(replace(inv, restarted_from=None), journal))
+
+
+def test_an_unnamed_call_that_refunds_undoes_the_charge() -> None:
+    def call(index: int, target: str) -> JournalEntry:
+        return JournalEntry(
+            index, "Command", "Call", "", completion_id=index, completed=True, detail={"target": target}
+        )
+
+    journal = [
+        JournalEntry(0, "Command", "Input"),
+        call(1, "Payments/charge"),
+        _run(3, "Ship"),
+        call(5, "Payments/refund"),
+    ]
+    (trap,) = plan(INV, journal, 3).traps
+    assert (trap.kept.name, trap.undone_by.name) == ("Call Payments/charge", "Call Payments/refund")
