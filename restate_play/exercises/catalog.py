@@ -29,6 +29,7 @@ class Exercise(BaseModel):
     topic: str
     minutes: int = Field(gt=0)
     order: int
+    chapter: str | None = None  # the tutorial chapter whose end points at this exercise
     text: str
     hints: tuple[str, str, str]
     reasoning: str
@@ -86,3 +87,8 @@ def find_exercise(exercise_id: str, exercises: tuple[Exercise, ...] | None = Non
     raise PlayError(
         f"No exercise '{exercise_id}'.", f"{hint}`restate-play exercise --list` shows them: {', '.join(ids)}."
     )
+
+
+def for_chapter(chapter_id: str) -> Exercise | None:
+    """The exercise a tutorial chapter ends by pointing at (None: none yet)."""
+    return next((e for e in load_exercises() if e.chapter == chapter_id), None)

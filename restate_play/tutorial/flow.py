@@ -15,6 +15,7 @@ from rich.console import Console
 from rich.text import Text
 
 from restate_play.errors import PlayError
+from restate_play.exercises.catalog import for_chapter
 from restate_play.patterns.catalog import Pattern
 from restate_play.sandbox.ports import retarget
 from restate_play.scenario.result import RunResult
@@ -230,6 +231,10 @@ class Tutorial:
                 style="bold green",
             )
         )
+        exercise = for_chapter(chapter.id)
+        if exercise is not None:  # from predicting to writing it: the chapter's exercise
+            line = f"Now write it yourself: `restate-play exercise {exercise.id}` ({exercise.title})."
+            self.out.print(Text(line, style="bold cyan"), soft_wrap=True)
         return played
 
     def play_step(self, chapter: Chapter, chapter_no: int, step: Step) -> RunResult:

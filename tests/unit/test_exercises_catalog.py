@@ -110,3 +110,13 @@ def test_a_check_is_named_by_its_step_or_the_claim_it_continues():
     titles = ["The card was charged exactly once", "The order was shipped exactly once"]
     assert [c.title for c in verdict.claims] == titles
     assert not verdict.passed and [c.detail for c in verdict.failed] == ["2×"]
+
+
+def test_tutorial_chapters_point_at_existing_exercises():
+    from restate_play.exercises.catalog import for_chapter
+    from restate_play.tutorial.chapters import load_chapters
+
+    chapter_ids = {c.id for c in load_chapters()}
+    pointed = [e for e in EXERCISES if e.chapter]
+    assert len(pointed) >= 7 and all(e.chapter in chapter_ids for e in pointed)
+    assert for_chapter("durable-steps").id == "charge-once" and for_chapter("no-such-chapter") is None

@@ -1,0 +1,65 @@
+"""Every exercise's check: how long its verdict takes, and its solution under seeded crash timings.
+
+    python bench/exercises.py [--seeds 5] [--only charge-once,...] [--shared]
+
+For each exercise (in `exercise --list` order): the untouched starting file must fail, the
+reference solution must pass under every seed (1…N: each crash's downtime drawn from the seed).
+Prints the verdict time (sandbox start + checks, as the learner waits for it after the save has
+been noticed; teardown excluded) of the start and of each seeded solution run. `--shared` runs
+them on one shared restate-server (`restate-play server start`, in a temporary state dir), as a
+learner's checks run once one is up. Exit 1 if a start passed or a seeded solution failed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--seeds", type=int, default=5)
+    parser.add_argument("--only", default="")
+    parser.add_argument("--shared", action="store_true")
+    args = parser.parse_args()
+    os.environ["XDG_STATE_HOME"] = tempfile.mkdtemp(prefix="bench-exercises-")
+
+    from restate_play.exercises.catalog import load_exercises
+    from restate_play.exercises.checking import check_file
+    from restate_play.sandbox.shared_server import start_shared, stop_shared
+
+    wanted = {w for w in args.only.split(",") if w}
+    exercises = [e for e in load_exercises() if not wanted or e.id in wanted]
+    if args.shared:
+        start_shared()
+    bad = 0
+    t0 = time.monotonic()
+    try:
+        print(f"{'exercise':22} {'start':>7}  solution over {args.seeds} seeds (median / max)  verdicts")
+        for exercise in exercises:
+            start = check_file(exercise, exercise.start)
+            runs = [check_file(exercise, exercise.solution, seed=s) for s in range(1, args.seeds + 1)]
+            times = [r.seconds for r in runs]
+            failed = [s for s, r in enumerate(runs, start=1) if not r.passed]
+            bad += start.passed + len(failed)
+            verdicts = ("START PASSED " if start.passed else "start fails, ") + (
+                f"solution FAILED for seeds {failed}" if failed else f"solution passes all {len(runs)}"
+            )
+            print(
+                f"{exercise.id:22} {start.seconds:6.2f}s  {statistics.median(times):6.2f}s / {max(times):5.2f}s"
+                f"{'':22}{verdicts}",
+                flush=True,
+            )
+    finally:
+        if args.shared:
+            stop_shared()
+    print(f"total {time.monotonic() - t0:.0f} s; load average {os.getloadavg()[0]:.1f} (2 cores)")
+    return 1 if bad else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
