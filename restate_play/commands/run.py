@@ -17,7 +17,7 @@ from rich.text import Text
 from restate_play.errors import PlayError
 from restate_play.paths import scenarios_dir
 from restate_play.patterns.catalog import Pattern
-from restate_play.report.record import Recorder, also_to, live_console, save
+from restate_play.report.record import Recorder, also_to, live_console
 from restate_play.restate.ingress import Ingress, IngressResponse
 from restate_play.restate.introspection import Introspection
 from restate_play.sandbox import registry
@@ -471,6 +471,8 @@ def run_pattern(
         )
         recorder = Recorder(record, f"restate-play run {pattern.slug}") if record else None
         result = asyncio.run(play(sandbox, loaded, sandbox.pattern, mode, out, storm=storm, recorder=recorder))
+        if recorder is not None:  # written while the sandbox stops
+            recorder.save_meanwhile(result.to_dict(), status)
     if recorder is not None:
-        save(recorder, result.to_dict(), status)
+        recorder.wait()
     return result

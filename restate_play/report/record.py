@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import io
 import json
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -86,7 +87,30 @@ class Recorder:
         self.cast: Cast | None = None
         self.tee: Tee | None = None
         self.svg = ""
+        self.frame: RenderableType | None = None
         self.invocation_limit = INVOCATION_LIMIT
+        self._saving: threading.Thread | None = None
+        self._failed: BaseException | None = None
+
+    def save_meanwhile(self, doc: dict[str, Any], status: Callable[[str], None]) -> None:
+        """`save` in a thread, e.g. while the sandbox stops (waiting for processes to exit): the
+        recording then costs the run almost no time of its own. `wait()` joins it."""
+
+        def saving() -> None:
+            try:
+                save(self, doc, status)
+            except BaseException as err:  # raised again by wait(), in the command's thread
+                self._failed = err
+
+        self._saving = threading.Thread(target=saving, name="record", daemon=True)
+        self._saving.start()
+
+    def wait(self) -> None:
+        if self._saving is not None:
+            self._saving.join()
+            self._saving = None
+        if self._failed is not None:
+            raise self._failed
 
     def watch(self, console: Console) -> Console:
         """Record what the live view writes to `console` (a terminal): the cast gets its bytes too."""
@@ -113,21 +137,28 @@ class Recorder:
         return (self.cast.width, self.cast.height) if self.cast else (CAST_WIDTH, CAST_HEIGHT)
 
     def final_screen(self, frame: RenderableType) -> None:
-        """The last frame: drawn once, it ends the cast and is what run.svg shows."""
+        """The last frame: it ends the cast and is what run.svg shows (drawn by `finish`, which can
+        run while the sandbox stops)."""
+        self.frame = frame
+        if self.cast is None:
+            self.cast = Cast(*self.size, self.title)
+
+    def _draw_final(self, frame: RenderableType) -> None:
         width, height = self.size
         text = io.StringIO()
         screen = Console(
             file=text, record=True, width=width, height=height, force_terminal=True, color_system="truecolor"
         )
         screen.print(frame)
-        if self.cast is None:
-            self.cast = Cast(width, height, self.title)
         self.cast.add("\x1b[H\x1b[2J" + text.getvalue().rstrip("\n"))
         self.svg = screen.export_svg(title=self.title or "restate-play")
 
     def finish(self, doc: dict[str, Any]) -> list[Path]:
         from restate_play.report import html, model
 
+        if self.frame is not None:
+            self._draw_final(self.frame)
+            self.frame = None
         self.directory.mkdir(parents=True, exist_ok=True)
         paths = [self.directory / name for name in FILES]
         report_html, svg, cast, data = paths

@@ -82,3 +82,23 @@ def test_a_directory_without_run_json_is_no_recording(tmp_path):
 
     with pytest.raises(PlayError, match="not a recording"):
         redraw(tmp_path)
+
+
+def test_saving_meanwhile_writes_the_files_by_the_time_wait_returns(tmp_path):
+    recorder = Recorder(tmp_path / "out", "t")
+    recorder.final_screen(Panel("last"))
+    said: list[str] = []
+    recorder.save_meanwhile(doc(), said.append)
+    recorder.wait()
+    assert all((tmp_path / "out" / name).stat().st_size for name in FILES)
+    assert said and said[0].startswith(f"Recorded in {tmp_path / 'out'}")
+
+
+def test_a_failure_while_saving_meanwhile_is_raised_by_wait(tmp_path):
+    import pytest
+
+    (tmp_path / "file").write_text("")
+    recorder = Recorder(tmp_path / "file" / "out", "t")  # a directory under a file cannot be made
+    recorder.save_meanwhile(doc(), lambda _line: None)
+    with pytest.raises(OSError):
+        recorder.wait()
