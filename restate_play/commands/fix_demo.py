@@ -105,7 +105,8 @@ def pause_a_trip(demo: Demo, sb, sql: SqlClient) -> str:
     with loopback_client(timeout=10.0) as http:
         inv_id = http.post(f"{sb.ingress_url}/BookingWorkflow/run/send", json=FIXABLE).json()["invocationId"]
     demo.facts["paused_trip"] = inv_id
-    deadline, seen = time.monotonic() + PAUSE_WITHIN, -1
+    sent = time.monotonic()
+    deadline, seen = sent + PAUSE_WITHIN, -1
     inv = None
     while time.monotonic() < deadline:
         inv = sql.run(q.invocation(inv_id))
@@ -117,6 +118,7 @@ def pause_a_trip(demo: Demo, sb, sql: SqlClient) -> str:
             break
         time.sleep(0.1)
     got = inv.status if inv else "not found"
+    demo.facts.setdefault("seconds", {})["send_to_paused"] = round(time.monotonic() - sent, 2)
     demo.check("the buggy trip retries, then pauses", got == "paused", f"{inv_id} is {got}")
     if inv is not None:  # paused with its journal intact: the bookings done, the hotel step failing
         from restate_play.views.journal import journal_tree
@@ -149,8 +151,10 @@ def resume_on_fix(demo: Demo, sb, sql: SqlClient, inv_id: str, fixed_id: str | N
     paused = sql.run(q.invocation(inv_id))
     if paused is None:
         raise PlayError(f"{inv_id} is not known to Restate any more.")
+    resumed = time.monotonic()
     resume(sb.admin_url, paused, "latest")
     inv = wait_completed(sql, inv_id, 30.0)
+    demo.facts.setdefault("seconds", {})["resume_to_completed"] = round(time.monotonic() - resumed, 2)
     demo.out.print(journal_tree(inv, sql.run(q.journal(inv_id))))
     on = pinned_deployment(sql, inv_id)
     demo.check(

@@ -103,3 +103,11 @@ class ClusterWatch:
             offset = time.monotonic() - self._t0
             self.failovers += [f"+{offset:.1f}s {line}" for line in failovers_between(self.view, view)]
         self.view = view
+
+
+def needs_cluster(steps: list[Any]) -> bool:
+    """A scenario that kills or checks a node (crash = 'node', expect_cluster) needs a cluster."""
+    return any(
+        step.action == "expect_cluster" or (step.action in ("crash", "restart") and step.target == "node")
+        for step in steps
+    )

@@ -39,6 +39,7 @@ def test_chapters_come_in_learning_order():
         "timers",
         "awakeables",
         "kafka",
+        "replication",
     ]
 
 
@@ -204,8 +205,8 @@ def test_the_loop_with_questionary_on_a_pipe(tmp_path):
     buf = io.StringIO()
     out = Console(file=buf, width=120, no_color=True)
     with create_pipe_input() as pipe:
-        # durable-steps: right (b), wrong (a); continue; durable-rpc step 1: right (c); then Ctrl-C.
-        pipe.send_text(DOWN + "\r" + "\r" + "\r" + DOWN + DOWN + "\r" + "\x03")
+        # durable-steps: right (b), Enter, wrong (a); continue; durable-rpc step 1: right (c); then Ctrl-C.
+        pipe.send_text(DOWN + "\r" + "\r" + "\r" + "\r" + DOWN + DOWN + "\r" + "\x03")
         with create_app_session(input=pipe, output=DummyOutput()):
             tutorial = Tutorial(load_chapters(), progress, QuestionaryPrompter(), out, fake, lambda r, o: None)
             with pytest.raises(KeyboardInterrupt):
