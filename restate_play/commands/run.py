@@ -437,6 +437,7 @@ def run_pattern(
     record: Path | None = None,
 ) -> RunResult:
     from restate_play.commands.targets import PatternTarget, as_target, code_line, refuse_crashes, scenario_file
+    from restate_play.scenario.nodes import needs_cluster
     from restate_play.scenario.storm import check_options, storm_template
 
     storm = check_options(requests, concurrency)  # (requests, concurrency) or None
@@ -452,6 +453,9 @@ def run_pattern(
         storm_template(loaded)  # a clear error before anything starts
     options = sandbox_options(pattern, loaded, time_scale, data_dir)
     options.service_port = service_port
+    if nodes == 1 and needs_cluster(loaded.steps):  # it kills or checks a node: that takes a cluster
+        status("This scenario kills a node of a cluster: it runs on three nodes (as with --nodes 3).")
+        nodes = 3
     options.nodes = nodes  # more than 1: a cluster (never the shared server)
     # The shared server is reset by service names; the user's code only tells its own once registered.
     if kept is not None and nodes == 1 and can_share(pattern, loaded, data_dir):
