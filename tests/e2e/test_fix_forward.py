@@ -121,23 +121,31 @@ def test_resume_on_the_fix_restart_by_name_and_index_dry_run_and_refusals(trips)
         assert (booked.count("flight.book"), booked.count("car.book"), booked.count("flight.cancel")) == (1, 2, 3)
         assert len(invocations()) == before + 2
 
-        # Refusals, each with what to do.
-        past = cli("invocations", "restart", original, "--from", "99", *admin)
-        assert past.returncode == 2 and "past the journal" in past.stderr and "0 to 13" in past.stderr
-        unknown = cli("invocations", "restart", original, "--from", "0", "--deployment", "dp_nope", *admin)
-        assert unknown.returncode == 2 and "Unknown deployment 'dp_nope'" in unknown.stderr
-        assert fixed.deployment_id in unknown.stderr  # the deployments that exist
+        # Refusals, each with what to do (in-process: the same command, without a Python start each).
+        past = refused("invocations", "restart", original, "--from", "99", *admin)
+        assert "past the journal" in past and "0 to 13" in past
+        unknown = refused("invocations", "restart", original, "--from", "0", "--deployment", "dp_nope", *admin)
+        assert "Unknown deployment 'dp_nope'" in unknown and fixed.deployment_id in unknown  # those that exist
         with httpx.Client(timeout=30) as http:
             slow = http.post(f"{sb.ingress_url}/BookingWorkflow/run/send", json=trip("slow", "2024-12-20")).json()
         slow = slow["invocationId"]
         described(slow, "running")
-        running = cli("invocations", "restart", slow, "--from", "0", *admin)
-        assert running.returncode == 2 and "is running" in running.stderr
-        assert "completed invocation only" in running.stderr
-        moved = cli("invocations", "resume", slow, "--deployment", "latest", *admin)
-        assert moved.returncode == 2 and "paused or suspended" in moved.stderr
-        done = cli("invocations", "resume", original, *admin)
-        assert done.returncode == 2 and "nothing to resume" in done.stderr and "restart" in done.stderr
+        running = refused("invocations", "restart", slow, "--from", "0", *admin)
+        assert "is running" in running and "completed invocation only" in running
+        assert "paused or suspended" in refused("invocations", "resume", slow, "--deployment", "latest", *admin)
+        done = refused("invocations", "resume", original, *admin)
+        assert "nothing to resume" in done and "restart" in done
+
+
+def refused(*args: str) -> str:
+    """The command's error (exit code 2), as one line."""
+    from typer.testing import CliRunner
+
+    from restate_play.cli import app
+
+    result = CliRunner().invoke(app, list(args))
+    assert result.exit_code == 2, result.output
+    return " ".join(result.output.split())
 
 
 def trip(customer: str, arrival: str = "2024-12-16") -> dict:
