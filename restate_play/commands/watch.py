@@ -151,6 +151,21 @@ def watch_runs(
         changes.close()
 
 
+def in_flight(admin_url: str, services: tuple[str, ...]) -> list[str]:
+    """Invocations of the services not completed nor paused: those a reload interrupts ([] when unknown)."""
+    from restate_play.restate import sql as q
+
+    if not services:
+        return []
+    names = ", ".join(q.sql_str(s) for s in services)
+    where = f"status NOT IN ('completed', 'paused') AND target_service_name IN ({names})"
+    try:
+        with q.SqlClient(admin_url, timeout=5.0) as sql:
+            return [f"{inv.target} {inv.id[:12]}…" for inv in sql.run(q.invocations(where, limit=20))]
+    except PlayError:
+        return []
+
+
 def serve_reloading(out: Console, sb, follow: Callable[[], None], changes: Changes) -> None:
     """serve --watch: `follow` (the log, in this thread) while a thread reloads the service on save."""
 
@@ -159,6 +174,7 @@ def serve_reloading(out: Console, sb, follow: Callable[[], None], changes: Chang
             paths = changes.next()
             out.print(Text(f"Changed: {changes.describe(paths)}. Restarting the service…", style="bold yellow"))
             t0 = time.monotonic()
+            moving = in_flight(sb.admin_url, sb.pattern.services)
             try:
                 sb.reload_service()
             except PlayError as err:
@@ -168,6 +184,13 @@ def serve_reloading(out: Console, sb, follow: Callable[[], None], changes: Chang
             took = time.monotonic() - t0
             message = f"Reloaded in {took:.2f} s: pid {sb.service.pid}, registered again as {sb.deployment_id}."
             out.print(Text(message, style="bold green"), soft_wrap=True)
+            if moving:  # same address, new code: what was under way replays its journal on it
+                words = (
+                    f"{len(moving)} invocation(s) under way on the old code ({', '.join(moving[:3])}"
+                    f"{'…' if len(moving) > 3 else ''}) go on with the new code: Restate replays their journals "
+                    "on it, and a step that changed order or name shows as a journal mismatch (RT0016)."
+                )
+                out.print(Text(words, style="yellow"), soft_wrap=True)
             from restate_play.commands.fix_forward import offer_resume
 
             try:  # invocations paused on the old code: offer (or, with --resume-paused, do) a resume on this one

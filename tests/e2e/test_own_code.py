@@ -24,6 +24,8 @@ DROP_CAR_CANCEL = (
 )
 
 GREETER = """
+from datetime import timedelta
+
 import restate
 from restate_play.world import ledger
 
@@ -34,6 +36,12 @@ greeter = restate.Service("Greeter")
 async def greet(ctx: restate.Context, name: str) -> str:
     {record}
     return f"Hello {{name}}!"
+
+
+@greeter.handler()
+async def later(ctx: restate.Context, name: str) -> str:
+    await ctx.sleep(timedelta(seconds=60))  # under way for a minute: a reload meets it
+    return f"Hello later {{name}}!"
 
 
 app = restate.app([greeter])
@@ -262,8 +270,11 @@ def test_serve_watch_reloads_on_save_and_keeps_serving(tmp_path: Path) -> None:
         lines.wait_for("code     ")
         lines.wait_for("Ctrl-C stops everything")
         assert greet() == "Hello Ada!"
+        with loopback_client(timeout=20.0) as http:  # one invocation under way when the save comes
+            assert http.post(f"http://127.0.0.1:{ingress}/Greeter/later/send", json="Ada").status_code == 202
         app.write_text(app.read_text().replace("Hello", "Hi"))
         assert "registered again" in lines.wait_for("Reloaded in")
+        assert "Greeter/later" in lines.wait_for("1 invocation(s) under way on the old code")
         assert greet() == "Hi Ada!"
         app.write_text(app.read_text() + "\ndef broken(:\n")
         lines.wait_for("The greeter service process exited during start-up")
