@@ -64,6 +64,11 @@ class Restate:
     # -- per test --------------------------------------------------------------------------------
     def begin(self) -> None:
         """Before each test: what earlier tests left (invocations, idempotency keys, state) is purged."""
+        # An earlier test may have crashed a part without restarting it (restart=False).
+        if self._server.child is not None and not self._server.child.alive():
+            self.restart_server()
+        if self.sandbox.service is not None and not self.sandbox.service.alive():
+            self.restart_service()
         reset_pattern(self.admin_url, self.sandbox.pattern.services)
         self.ledger.begin()
         log = self.sandbox.service.log_path if self.sandbox.service else None

@@ -21,7 +21,8 @@ if TYPE_CHECKING:
 FIXTURE_KEY = pytest.StashKey["Restate"]()
 
 
-def pytest_addoption(parser: pytest.Parser) -> None:
+def pytest_addoption(parser: pytest.Parser, pluginmanager: pytest.PytestPluginManager) -> None:
+    _leave_the_playground_unrewritten(pluginmanager)  # as early as a plugin can: before conftests import
     group = parser.getgroup("restate", "Restate services (restate-play)")
     group.addoption(
         "--restate-always-replay",
@@ -31,7 +32,6 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    _leave_the_playground_unrewritten(config)
     config.addinivalue_line(
         "markers",
         "restate_app(target, scope='module', env=None): the services the `restate` fixture serves: "
@@ -42,11 +42,11 @@ def pytest_configure(config: pytest.Config) -> None:
     )
 
 
-def _leave_the_playground_unrewritten(config: pytest.Config) -> None:
+def _leave_the_playground_unrewritten(pluginmanager: pytest.PytestPluginManager) -> None:
     """pytest marks every package of a distribution with a pytest11 entry point for assertion
     rewriting: the ~130 playground modules the fixture imports would be recompiled by pytest
     (~4 s here, and at every run when bytecode is not written). Only the user's asserts need it."""
-    marked = getattr(getattr(config.pluginmanager, "rewrite_hook", None), "_must_rewrite", None)
+    marked = getattr(getattr(pluginmanager, "rewrite_hook", None), "_must_rewrite", None)
     if isinstance(marked, set):  # a private detail of pytest: without it, everything still works
         marked.discard("restate_play")
 

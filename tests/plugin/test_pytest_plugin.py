@@ -134,6 +134,16 @@ def test_a_crash_point_never_reached_says_so(restate):
         restate.crash_service(after_entry="no-such-step", of=run, timeout=5)
 
 
+def test_a_crash_without_restart(restate):
+    restate.crash_service(restart=False)
+    with pytest.raises(InvocationFailed, match="did not complete within 1 s"):
+        restate.call("counter/q/add", json=1, timeout=1)
+
+
+def test_the_next_test_gets_the_service_back(restate):
+    assert restate.call("counter/q/add", json=1) == 1
+
+
 def test_awakeable_and_cancel(restate):
     ask = restate.send("steps/approval", json="ada")
     asked = restate.ledger.wait_for("approval.asked", who="ada", timeout=10)
@@ -232,7 +242,7 @@ def test_users_tests_pass_fail_crash_and_replay(pytester: pytest.Pytester) -> No
     new_project("sagas", pytester.path / "sagas")
     (pytester.path / "sagas" / "test_scenario.py").unlink()  # `restate-play run .`: tested elsewhere
     result = pytester.runpytest_subprocess(*QUIET_PLUGINS, "-v")
-    result.assert_outcomes(passed=13, failed=2)
+    result.assert_outcomes(passed=15, failed=2)
     result.stdout.fnmatch_lines(["*sagas/test_app.py::test_survives_a_crash_after_book_car PASSED*"])
     result.stdout.fnmatch_lines(
         [
