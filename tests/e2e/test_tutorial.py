@@ -157,7 +157,7 @@ def test_kafka_chapter_through_the_real_broker(restate_binary, isolated_state):
         ("userFeed/userid2/processPost", "subscription"),
     ]
     for fragment in (
-        "Chapter 8/8: Kafka event processing",
+        "Chapter 9/9: Kafka event processing",
         "async def process_post(ctx: ObjectContext",  # the real handler source
         "Starting kafka…",
         "userid1 → social-media-posts partition 0 offset 0",

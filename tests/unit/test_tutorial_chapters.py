@@ -38,8 +38,8 @@ def test_chapters_come_in_learning_order():
         "fix-forward",
         "timers",
         "awakeables",
-        "kafka",
         "replication",
+        "kafka",
     ]
 
 
