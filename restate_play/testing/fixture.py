@@ -222,7 +222,10 @@ class Restate:
 
     def invocations(self, target: str | None = None, *, status: str | None = None) -> list[Invocation]:
         """This test's invocations, oldest first; `target` like "Svc/handler" or "Obj/key/handler"."""
-        where = [f"target = {sql_str(target)}"] if target else []
+        # The app's services only: another module's app may have left invocations on the server.
+        services = ", ".join(sql_str(name) for name in self.sandbox.pattern.services) or "''"
+        where = [f"target_service_name IN ({services})"]
+        where += [f"target = {sql_str(target)}"] if target else []
         where += [f"status = {sql_str(status)}"] if status else []
         query = self._clients.sql.invocations(" AND ".join(where), limit=500, order="created_at ASC")
         return self._run(query, 30.0)
