@@ -230,6 +230,10 @@ class Restate:
         query = self._clients.sql.invocations(" AND ".join(where), limit=500, order="created_at ASC")
         return self._run(query, 30.0)
 
+    def describe(self, ref: Ref) -> str:
+        """In words, what the invocation is doing (retrying after what error, waiting on what…)."""
+        return self._run(entry_wait.describe_invocation(self._clients.sql, _id(ref)), 30.0)
+
     def journal(self, ref: Ref) -> Journal:
         inv = self.invocation(ref)
         entries = self._run(self._clients.sql.journal(_id(ref)), 30.0) if inv else []

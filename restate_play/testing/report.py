@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-from restate_play.scenario import entry_wait
 from restate_play.testing.fixture import Restate
-from restate_play.testing.handles import Journal
-from restate_play.testing.handles import render as render_text
 
 MAX_INVOCATIONS = 8
 LOG_LINES = 40
@@ -28,13 +25,6 @@ def _journals(restate: Restate) -> str:
     shown = invocations[-MAX_INVOCATIONS:]
     parts = [f"{len(invocations) - len(shown)} older invocations not shown"] if len(shown) < len(invocations) else []
     for inv in shown:
-        journal = restate.journal(inv.id)
-        text = str(Journal(inv, journal.entries))
-        if not inv.done:
-            words = restate._run(entry_wait.describe_invocation(restate._clients.sql, inv.id), 30.0)
-            text += "\n  " + words
-        parts.append(text)
+        text = str(restate.journal(inv.id))
+        parts.append(text if inv.done else f"{text}\n  {restate.describe(inv.id)}")
     return "\n\n".join(parts)
-
-
-__all__ = ["failure_sections", "render_text"]
