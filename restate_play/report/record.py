@@ -82,6 +82,12 @@ class Recorder:
     """Made before the run, given to `play`; `finish(doc)` writes the directory."""
 
     def __init__(self, directory: Path, title: str = ""):
+        from restate_play.errors import PlayError
+
+        try:  # before the scenario plays: a directory that cannot be made fails now, not after it
+            directory.mkdir(parents=True, exist_ok=True)
+        except OSError as err:
+            raise PlayError(f"Cannot record into {directory}: {err.strerror}.", "Pass --record a directory.") from None
         self.directory = directory
         self.title = title
         self.cast: Cast | None = None

@@ -97,8 +97,19 @@ def test_saving_meanwhile_writes_the_files_by_the_time_wait_returns(tmp_path):
 def test_a_failure_while_saving_meanwhile_is_raised_by_wait(tmp_path):
     import pytest
 
-    (tmp_path / "file").write_text("")
-    recorder = Recorder(tmp_path / "file" / "out", "t")  # a directory under a file cannot be made
+    recorder = Recorder(tmp_path / "out", "t")
+    (tmp_path / "out").rmdir()
+    (tmp_path / "out").write_text("")  # the directory became a file meanwhile
     recorder.save_meanwhile(doc(), lambda _line: None)
     with pytest.raises(OSError):
         recorder.wait()
+
+
+def test_a_directory_that_cannot_be_made_fails_before_the_scenario(tmp_path):
+    import pytest
+
+    from restate_play.errors import PlayError
+
+    (tmp_path / "file").write_text("")
+    with pytest.raises(PlayError, match="Cannot record into"):
+        Recorder(tmp_path / "file" / "out")
