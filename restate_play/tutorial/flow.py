@@ -222,6 +222,8 @@ class Tutorial:
             self.out.print(markdown(chapter.intro))
         played = 0
         for step in chapter.steps[from_step - 1 :]:
+            if played:  # the previous step's verdict stays on screen until Enter
+                self.prompter.pause(f"step {step.number}: {step.title}")
             self.play_step(chapter, number, step)
             played += 1
         self.out.print(

@@ -20,6 +20,10 @@ class Prompter(Protocol):
         """Whether to continue with the next chapter."""
         ...
 
+    def pause(self, next_step: str) -> None:
+        """Wait for Enter: the last result stays on screen until the learner has read it."""
+        ...
+
 
 class QuestionaryPrompter:
     """Arrow keys and Enter. Uses prompt_toolkit's current app session (tests feed a pipe input)."""
@@ -48,6 +52,11 @@ class QuestionaryPrompter:
         if answer is None:
             raise KeyboardInterrupt
         return bool(answer)
+
+    def pause(self, next_step: str) -> None:
+        import questionary
+
+        questionary.press_any_key_to_continue(f"Press Enter for {next_step}…").unsafe_ask()
 
 
 def parse_answers(spec: str) -> list[str]:
@@ -82,3 +91,6 @@ class ScriptedPrompter:
         if not self.answers:
             raise OutOfAnswers
         return True
+
+    def pause(self, next_step: str) -> None:
+        pass  # scripted: nobody is reading along

@@ -73,9 +73,11 @@ def test_two_chapters_through_a_pipe(restate_binary, isolated_state):
     with create_pipe_input() as pipe:
         answers = [
             DOWN + DOWN + "\r",  # durable-rpc 1: c) deduplicated → right
+            "\r",  # Press Enter for step 2 (the verdict stayed on screen)
             "\r",  # durable-rpc 2: a) connection refused → wrong
             "\r",  # Next: Virtual objects → Continue
             DOWN + "\r",  # virtual-objects 1: b) one after the other per key → right
+            "\r",  # Press Enter for step 2
             DOWN + "\r",  # virtual-objects 2: b) resumes after 'Begin DOWN' → right
             DOWN + "\r",  # Next: Sagas → Stop here
         ]
@@ -250,9 +252,11 @@ def test_in_a_real_terminal_with_tmux(restate_binary, isolated_state):
     try:
         wait_for("What does it answer?")
         _tmux("send-keys", "-t", session, "Down", "Down", "Enter")  # c) deduplicated
-        wait_for("What does the caller get?")  # step 1 ran live, and showed its verdict
-        screen = pane()
+        screen = wait_for("Press Enter for step 2")  # step 1 ran live; its verdict stays until Enter
         assert "✔ Right!" in screen and "restate-play serve durable-rpc" in screen
+        assert "What does the caller get?" not in screen
+        _tmux("send-keys", "-t", session, "Enter")
+        wait_for("What does the caller get?")
         _tmux("send-keys", "-t", session, "Down", "Enter")  # b) it waits
         wait_for("Ctrl-C stops and cleans up")  # the live dashboard of step 2
         _tmux("send-keys", "-t", session, "C-c")

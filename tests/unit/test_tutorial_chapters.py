@@ -258,3 +258,19 @@ def test_cli_unknown_chapter_list_and_reset(isolated_state):
     assert "◐ 1/2" in cli("tutorial", "--list", check=True).stdout
     assert "reset" in cli("tutorial", "--reset", check=True).stdout
     assert not Progress.load().path.exists()
+
+
+def test_each_step_after_the_first_waits_for_enter_and_the_chapter_points_at_its_exercise(tmp_path):
+    class Counting(ScriptedPrompter):
+        pauses: list[str] = []
+
+        def pause(self, next_step: str) -> None:
+            self.pauses.append(next_step)
+
+    buf = io.StringIO()
+    prompter = Counting(["2", "1"])
+    progress = Progress.load(tmp_path / "t.json")
+    tutorial = Tutorial(load_chapters(), progress, prompter, Console(file=buf), FakeRun(), print)
+    tutorial.play_chapter(load_chapters()[0])
+    assert prompter.pauses == ["step 2: A flaky provider"]
+    assert "Now write it yourself: `restate-play exercise charge-once`" in buf.getvalue()
