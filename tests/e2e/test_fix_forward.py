@@ -43,7 +43,7 @@ def trips(isolated_state, monkeypatch):
     from restate_play.sandbox.sandbox import Sandbox, SandboxOptions
     from restate_play.sandbox.target import resolve
 
-    monkeypatch.setenv("RESTATE_PLAY_LATENCY", '{"hotel.book:slow": 8}')  # a trip that stays running
+    monkeypatch.setenv("RESTATE_PLAY_LATENCY", '{"hotel.book:slow": 5}')  # a trip that stays running 5 s
     v1 = resolve(str(DEMOS / "trip_v1.py"))
     with Sandbox(v1.pattern, SandboxOptions(), target=v1) as sb, registry.registered("serve", sb.describe()):
         yield sb, resolve(str(DEMOS / "trip_v2.py"))
