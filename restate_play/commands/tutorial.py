@@ -11,7 +11,7 @@ from rich.text import Text
 from restate_play.errors import PlayError
 from restate_play.tutorial.chapters import find_chapter, load_chapters
 from restate_play.tutorial.flow import Tutorial, chapter_rows
-from restate_play.tutorial.progress import Progress, progress_file
+from restate_play.tutorial.progress import Progress, progress_file, scripted_progress_file
 
 
 def list_chapters(as_json: bool, out: Console) -> None:
@@ -37,12 +37,12 @@ def reset_progress(out: Console) -> None:
     out.print("Tutorial progress reset." if existed else "No tutorial progress to reset.")
 
 
-def make_tutorial(prompter, out: Console, mode: str, status=None) -> Tutorial:
+def make_tutorial(prompter, out: Console, mode: str, status=None, progress: Progress | None = None) -> Tutorial:
     from restate_play.commands.run import print_summary, run_pattern
 
     return Tutorial(
         load_chapters(),
-        Progress.load(),
+        progress or Progress.load(),
         prompter,
         out,
         play=run_pattern,
@@ -71,7 +71,11 @@ def run_tutorial(chapter: str | None, answers: str | None) -> None:
     out = Console(highlight=False) if tty else Console(no_color=True, force_terminal=False, highlight=False)
     err = stderr_console()
     prompter = QuestionaryPrompter() if interactive else ScriptedPrompter(parse_answers(answers or ""), out.print)
-    tutorial = make_tutorial(prompter, out, "live" if tty else "plain", status=lambda m: err.print(f"[dim]{m}[/]"))
+    # --answers plays from and to a file of its own: a script never overwrites the learner's progress.
+    progress = None if interactive else Progress.load(scripted_progress_file())
+    tutorial = make_tutorial(
+        prompter, out, "live" if tty else "plain", status=lambda m: err.print(f"[dim]{m}[/]"), progress=progress
+    )
     try:
         tutorial.run(chapter)
     except KeyboardInterrupt:

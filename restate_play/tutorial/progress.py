@@ -22,6 +22,11 @@ def progress_file() -> Path:
     return state_dir() / "tutorial.json"
 
 
+def scripted_progress_file() -> Path:
+    """Where `tutorial --answers` keeps its progress: a script never overwrites the learner's."""
+    return state_dir() / "tutorial-answers.json"
+
+
 def read_json(path: Path) -> dict[str, Any]:
     """A progress file's object; {} when there is none yet or it is unreadable (start fresh rather than fail)."""
     try:

@@ -26,7 +26,7 @@ from restate_play.commands.tutorial import make_tutorial
 from restate_play.patterns.catalog import get_pattern
 from restate_play.scenario.result import RunResult
 from restate_play.tutorial.flow import serve_curls
-from restate_play.tutorial.progress import progress_file
+from restate_play.tutorial.progress import progress_file, scripted_progress_file
 from restate_play.tutorial.prompts import QuestionaryPrompter
 from restate_play.waiting import eventually
 
@@ -224,8 +224,9 @@ def test_ctrl_c_during_a_run_keeps_progress_and_leaves_nothing(restate_binary, i
     assert code == 130, text[-2000:]
     assert "Tutorial interrupted: no process left behind" in text
     assert "resumes at 'Idempotency and durable RPC', step 2" in text
-    saved = json.loads(progress_file().read_text())
+    saved = json.loads(scripted_progress_file().read_text())
     assert list(steps(saved, "durable-rpc")) == ["1"]
+    assert not progress_file().exists()  # --answers never writes the learner's progress
     assert not sandbox_processes(str(isolated_state))
 
 
