@@ -1,7 +1,7 @@
 """The entry point: the lookups a person types again and again run without typer.
 
 typer (0.29 here) builds every command's parameters with pydantic before a command runs: ~0.5 s of
-a ~0.6 s `state get`. `state get`, `invocations list` and `invocations describe` with plain arguments
+a ~0.6 s `state get`. `state get`, `invocations list|describe|restart|resume` with plain arguments
 are parsed here (argparse) and run at once; anything else (`--help`, a mistake, any other command)
 goes to the typer app in `cli`, which also words the usage errors. The options here are the typer
 commands' options: tests/unit/test_lookup_commands.py checks both accept the same ones.
@@ -42,8 +42,24 @@ LOOKUPS: dict[tuple[str, str], Lookup] = {
     ("invocations", "describe"): Lookup(
         "restate_play.commands.invocations:describe_invocation", ("invocation_id",), dict(_COMMON)
     ),
+    ("invocations", "restart"): Lookup(
+        "restate_play.commands.fix_forward:restart_invocation",
+        ("invocation_id",),
+        {
+            "--from": ("start_from", str),
+            "--deployment": ("deployment", str),
+            "--dry-run": ("dry_run", bool),
+            "--attach": ("attach", bool),
+            **_COMMON,
+        },
+    ),
+    ("invocations", "resume"): Lookup(
+        "restate_play.commands.fix_forward:resume_invocation",
+        ("invocation_id",),
+        {"--deployment": ("deployment", str), **_COMMON},
+    ),
 }
-DEFAULTS = {"limit": 50}
+DEFAULTS = {"limit": 50, "start_from": "0"}
 
 
 class _NotPlain(Exception):
