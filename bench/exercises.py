@@ -1,23 +1,36 @@
 """Every exercise's check: how long its verdict takes, and its solution under seeded crash timings.
 
-    python bench/exercises.py [--seeds 5] [--only charge-once,...] [--shared]
+    python bench/exercises.py [--seeds 5] [--only charge-once,...] [--shared] [--empty]
 
 For each exercise (in `exercise --list` order): the untouched starting file must fail, the
 reference solution must pass under every seed (1…N: each crash's downtime drawn from the seed).
 Prints the verdict time (sandbox start + checks, as the learner waits for it after the save has
 been noticed; teardown excluded) of the start and of each seeded solution run. `--shared` runs
 them on one shared restate-server (`restate-play server start`, in a temporary state dir), as a
-learner's checks run once one is up. Exit 1 if a start passed or a seeded solution failed.
+learner's checks run once one is up. `--empty` also checks the starting file with every handler's
+body replaced by `return None` (it must fail too). Exit 1 if a start or an empty file passed, or a
+seeded solution failed.
 """
 
 from __future__ import annotations
 
 import argparse
+import ast
 import os
 import statistics
 import sys
 import tempfile
 import time
+from pathlib import Path
+
+
+def emptied(source: str) -> str:
+    """The file with every Restate handler doing nothing (`return None`)."""
+    tree = ast.parse(source)
+    for node in ast.walk(tree):
+        if isinstance(node, ast.AsyncFunctionDef) and any("handler" in ast.unparse(d) for d in node.decorator_list):
+            node.body = [ast.Return(ast.Constant(None))]
+    return ast.unparse(tree)
 
 
 def main() -> int:
@@ -25,6 +38,7 @@ def main() -> int:
     parser.add_argument("--seeds", type=int, default=5)
     parser.add_argument("--only", default="")
     parser.add_argument("--shared", action="store_true")
+    parser.add_argument("--empty", action="store_true")
     args = parser.parse_args()
     os.environ["XDG_STATE_HOME"] = tempfile.mkdtemp(prefix="bench-exercises-")
 
@@ -42,8 +56,14 @@ def main() -> int:
         print(f"{'exercise':22} {'start':>7}  solution over {args.seeds} seeds (median / max)  verdicts")
         for exercise in exercises:
             start = check_file(exercise, exercise.start)
+            if args.empty:
+                empty = Path(tempfile.mkdtemp()) / exercise.file_name
+                empty.write_text(emptied(exercise.start.read_text()))
+                passed = check_file(exercise, empty).passed
+                bad += passed
+                print(f"{exercise.id:22} empty handlers: {'PASSED (bad)' if passed else 'fail'}", flush=True)
             runs = [check_file(exercise, exercise.solution, seed=s) for s in range(1, args.seeds + 1)]
-            times = [r.seconds for r in runs]
+            times = [r.seconds for r in runs] or [0.0]
             failed = [s for s, r in enumerate(runs, start=1) if not r.passed]
             bad += start.passed + len(failed)
             verdicts = ("START PASSED " if start.passed else "start fails, ") + (
