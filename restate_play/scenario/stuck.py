@@ -80,7 +80,9 @@ def describe(
         )
     if inv.status in ("suspended", "running"):
         entry = open_command(journal)
-        retried = f" (after {attempts} failed attempts)" if attempts else ""
+        # Between two attempts of a retried step: say why the earlier ones failed, as backing-off does.
+        why = f"; the last failed with {_error(last_failure)}" if last_failure else ""
+        retried = f" (after {attempts} failed attempts{why})" if attempts else ""
         if entry is not None:
             return f"{head}{retried}, waiting on {_waiting_on(entry)}."
         last = next((e for e in reversed(journal) if e.kind == "Command"), None)

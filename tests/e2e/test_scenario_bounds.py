@@ -38,7 +38,9 @@ def test_a_call_backing_off_ends_at_its_bound_with_the_attempts_and_error(tmp_pa
     (check,) = failed_checks(result)
     assert check["description"] == "call BookingWorkflow/run is answered within 4 s"
     detail = check["detail"]
-    assert "backing-off: Restate is retrying it, attempt" in detail and "car.book API unavailable" in detail, detail
+    # Backing off, or (under load) caught running its next attempt: either way the retries and the error.
+    retrying = "backing-off: Restate is retrying it, attempt" in detail or "failed attempts; the last failed" in detail
+    assert retrying and "car.book API unavailable" in detail, detail
     assert "Traceback" not in detail and time.monotonic() - started < 60
 
 

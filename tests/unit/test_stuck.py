@@ -64,3 +64,12 @@ def test_other_states_in_words():
         "inv_1abc is suspended, waiting on an awakeable or a signal from outside; "
         "its last journal entry is 'Call durablePromise/p/await'."
     )
+
+
+def test_running_between_retries_says_why_the_earlier_attempts_failed():
+    words = describe(
+        inv(
+            "running", retry_count=7, last_failure="[500] car.book API unavailable Traceback (most recent call last): x"
+        )
+    )
+    assert "inv_1abc is running (after 7 failed attempts; the last failed with [500] car.book API unavailable)" in words
