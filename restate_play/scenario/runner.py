@@ -65,6 +65,7 @@ class Labelled:
     response: IngressResponse | None = None
     invocation_id: str | None = None
     finished: float | None = None  # wall clock of the answer
+    given_up: bool = False  # a wait_for on it ran out: the run does not wait for it again at its end
 
 
 @dataclass
@@ -126,7 +127,8 @@ class ScenarioRunner:
 
     async def _finish_background(self) -> None:
         """Background requests still in flight are part of the run: let them finish, within a bound."""
-        pending = {name: lab for name, lab in self.labels.items() if lab.task and not lab.task.done()}
+        # One already waited out by a failed wait_for is not waited for again: its check says why.
+        pending = {n: lab for n, lab in self.labels.items() if lab.task and not lab.task.done() and not lab.given_up}
         if not pending:
             return
         await asyncio.wait([lab.task for lab in pending.values() if lab.task], timeout=END_OF_RUN_WAIT)
@@ -438,6 +440,7 @@ class ScenarioRunner:
             return
         except WaitTimeout:
             words = await self.what_is_it_doing(lab)
+        lab.given_up = True
         self.record(step, Verdict(f"'{label}' completes within {bound:g} s", False, words))
 
     async def attach(self, step: Attach) -> None:
