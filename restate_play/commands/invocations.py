@@ -79,7 +79,8 @@ def _well_formed(invocation_id: str) -> bool:
     return len(invocation_id) == FULL_ID_LENGTH and invocation_id[4:].isalnum()
 
 
-def describe_invocation(invocation_id: str, admin_url: str | None, as_json: bool) -> None:
+def load_invocation(invocation_id: str, admin_url: str | None):
+    """One invocation (by id or unique prefix) with its journal and its events, from any Restate."""
     url = resolve_admin_url(admin_url)
     with SqlClient(url) as sql:
         inv = find_invocation(sql, invocation_id, url)
@@ -88,6 +89,11 @@ def describe_invocation(invocation_id: str, admin_url: str | None, as_json: bool
             events = sql.run(q.journal_events(inv.id))
         except PlayError:  # older servers have no sys_journal_events
             events = []
+    return inv, journal, events
+
+
+def describe_invocation(invocation_id: str, admin_url: str | None, as_json: bool) -> None:
+    inv, journal, events = load_invocation(invocation_id, admin_url)
     if as_json:
         print_json(
             {**inv.to_dict(), "journal": [e.to_dict() for e in journal], "events": [e.to_dict() for e in events]}
