@@ -49,7 +49,7 @@ def crash_demo(
         raise PlayError("--target leader kills one node of a cluster.", "Add --nodes 3.")
     if request is not None:
         part = "server" if target == "server" else "service"
-        scenario = load(request_scenario(request[0], request[1], at, part, Path.cwd()))
+        scenario = request_scenario(request[0], request[1], at, part, Path.cwd())
     else:
         scenario = load(crash_scenario(code))
     steps = []

@@ -8,6 +8,7 @@ import tempfile
 from pathlib import Path
 
 from restate_play.errors import PlayError
+from restate_play.scenario.model import Scenario, load
 
 TEMPLATE = """title = "Crash demo: {call}, killed right after '{at}'"
 description = \"\"\"
@@ -39,8 +40,10 @@ expect_invocation = {{ of = "request", status = "completed" }}
 """
 
 
-def request_scenario(call: str, body: str | None, at: str | None, part: str, cwd: Path, restart: float = 1.5) -> Path:
-    """The scenario file for --call/--body/--at (in a temporary directory the OS cleans)."""
+def request_scenario(
+    call: str, body: str | None, at: str | None, part: str, cwd: Path, restart: float = 1.5
+) -> Scenario:
+    """The scenario for --call/--body/--at, loaded (and so validated) from a file removed at once."""
     if not at:
         raise PlayError(
             "--call needs --at: the journal entry to crash right after.",
@@ -55,9 +58,10 @@ def request_scenario(call: str, body: str | None, at: str | None, part: str, cwd
         at_toml=json.dumps(at),
         body_line=_body_line(body, cwd),
     )
-    path = Path(tempfile.mkdtemp(prefix="restate-play-crash-")) / "crash-request.toml"
-    path.write_text(text, encoding="utf-8")
-    return path
+    with tempfile.TemporaryDirectory(prefix="restate-play-crash-") as where:
+        path = Path(where) / "crash-request.toml"
+        path.write_text(text, encoding="utf-8")
+        return load(path)
 
 
 def _body_line(body: str | None, cwd: Path) -> str:

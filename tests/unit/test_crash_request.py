@@ -8,14 +8,13 @@ import pytest
 
 from restate_play.commands.crash_request import request_scenario
 from restate_play.errors import PlayError
-from restate_play.scenario.model import load
 
 TRIP = {"customerId": "4711", "note": 'Ünïcode "quoted"'}
 
 
 def test_a_body_from_a_file_and_the_crash_after_the_entry(tmp_path):
     (tmp_path / "trip.json").write_text(json.dumps(TRIP))
-    scenario = load(request_scenario("BookingWorkflow/run", "@trip.json", "Book car", "service", tmp_path))
+    scenario = request_scenario("BookingWorkflow/run", "@trip.json", "Book car", "service", tmp_path)
     call, crash = scenario.steps[0], scenario.steps[1]
     assert call.call == "BookingWorkflow/run" and json.loads(call.body_json) == TRIP and call.background
     assert (crash.crash, crash.after_entry, crash.of) == ("service", "Book car", "request")
@@ -23,9 +22,9 @@ def test_a_body_from_a_file_and_the_crash_after_the_entry(tmp_path):
 
 
 def test_inline_json_no_body_and_the_server(tmp_path):
-    inline = load(request_scenario("Svc/k/h", '{"a": 1}', "Step", "server", tmp_path))
+    inline = request_scenario("Svc/k/h", '{"a": 1}', "Step", "server", tmp_path)
     assert json.loads(inline.steps[0].body_json) == {"a": 1} and inline.steps[1].crash == "server"
-    assert load(request_scenario("Svc/h", None, "Step", "service", tmp_path)).steps[0].body_json is None
+    assert request_scenario("Svc/h", None, "Step", "service", tmp_path).steps[0].body_json is None
 
 
 @pytest.mark.parametrize(
