@@ -386,17 +386,34 @@ def tutorial(
         str | None, typer.Option("--chapter", "-c", help="Play this chapter (see --list), e.g. sagas.")
     ] = None,
     list_: Annotated[bool, typer.Option("--list", help="The chapters, with your progress.")] = False,
-    reset: Annotated[bool, typer.Option("--reset", help="Forget your progress.")] = False,
+    reset: Annotated[
+        bool,
+        typer.Option("--reset", help="Start over: forget your tutorial progress and --answers' (exercises are kept)."),
+    ] = False,
     answers: Annotated[
         str | None,
-        typer.Option("--answers", help="Script the predictions, one per question: choice numbers or letters, '2,b,1'."),
+        typer.Option(
+            "--answers",
+            help="Script the predictions, one per question: choice numbers or letters, '2,b,1'. "
+            "Plays from and to a progress file of its own: yours is never overwritten.",
+        ),
     ] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Guided tutorial: learn durable execution step by step, on a real restate-server.
 
-    Each step explains, shows the handler's code, asks you to predict, plays it live, and checks.
+    Each step explains, shows the handler's code, asks you to predict what
+    happens (each wrong choice is a belief developers really hold), plays it
+    live, and checks your prediction against what you saw. Each chapter ends
+    with an exercise to write yourself (restate-play exercise).
     Progress is kept between runs; with no option it picks up where you left off.
+
+    Examples:
+      restate-play tutorial                  pick up where you left off
+      restate-play tutorial --list           the chapters, with your progress
+      restate-play tutorial --chapter sagas  play (or replay) one chapter
+      restate-play tutorial --answers 3,1    scripted, no terminal needed
+      restate-play tutorial --reset          start over from chapter 1
     """
     from restate_play.commands.common import stdout_console
     from restate_play.commands.tutorial import list_chapters, reset_progress, run_tutorial

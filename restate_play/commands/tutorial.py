@@ -33,8 +33,14 @@ def list_chapters(as_json: bool, out: Console) -> None:
 
 
 def reset_progress(out: Console) -> None:
-    existed = Progress.load().reset()
-    out.print("Tutorial progress reset." if existed else "No tutorial progress to reset.")
+    """Start over: forget the learner's progress and the one `--answers` plays from (exercises are kept)."""
+    files = (progress_file(), scripted_progress_file())
+    removed = [path for path in files if Progress.load(path).reset()]
+    if removed:
+        out.print(f"Tutorial progress reset: removed {', '.join(str(p) for p in removed)}.", soft_wrap=True)
+    else:
+        out.print("No tutorial progress to reset.")
+    out.print("Exercise progress is kept: `restate-play exercise --reset ID` starts an exercise over.")
 
 
 def make_tutorial(prompter, out: Console, mode: str, status=None, progress: Progress | None = None) -> Tutorial:

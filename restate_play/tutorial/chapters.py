@@ -32,10 +32,15 @@ class Step:
     explanation: str
     code: tuple[str, ...] = ()
     highlight: tuple[str, ...] = ()
+    misconceptions: tuple[str, ...] = ()  # aligned with choices: why each wrong one is wrong; "" for the right
 
     @property
     def right_choice(self) -> str:
         return self.choices[self.answer]
+
+    def misconception(self, chosen: int) -> str:
+        """Why the belief behind a choice is wrong ("" for the right choice)."""
+        return self.misconceptions[chosen] if chosen < len(self.misconceptions) else ""
 
 
 @dataclass(frozen=True)
@@ -91,7 +96,18 @@ def _strs(table: dict, key: str, where: str) -> tuple[str, ...]:
 def _step(raw: object, number: int, where: str) -> Step:
     if not isinstance(raw, dict):
         raise _fail(where, "each [[chapter.step]] must be a table")
-    allowed = {"title", "explain", "code", "highlight", "question", "choices", "answer", "scenario", "explanation"}
+    allowed = {
+        "title",
+        "explain",
+        "code",
+        "highlight",
+        "question",
+        "choices",
+        "misconceptions",
+        "answer",
+        "scenario",
+        "explanation",
+    }
     unknown = set(raw) - allowed
     if unknown:
         raise _fail(where, f"unknown field(s) {', '.join(sorted(unknown))}; expected {', '.join(sorted(allowed))}")
@@ -101,6 +117,7 @@ def _step(raw: object, number: int, where: str) -> Step:
     answer = raw.get("answer")
     if not isinstance(answer, int) or isinstance(answer, bool) or not 1 <= answer <= len(choices):
         raise _fail(where, f"'answer' must be the number of the right choice, 1 to {len(choices)}")
+    misconceptions = _misconceptions(raw, len(choices), answer - 1, where)
     return Step(
         number=number,
         title=_str(raw, "title", where),
@@ -112,7 +129,24 @@ def _step(raw: object, number: int, where: str) -> Step:
         explanation=_str(raw, "explanation", where),
         code=_strs(raw, "code", where),
         highlight=_strs(raw, "highlight", where),
+        misconceptions=misconceptions,
     )
+
+
+def _misconceptions(raw: dict, count: int, answer: int, where: str) -> tuple[str, ...]:
+    """One line per choice, in the same order: a wrong choice says why it is wrong, the right one is ""."""
+    value = raw.get("misconceptions")
+    expected = f"a list of {count} strings aligned with 'choices' (\"\" for the right choice, answer {answer + 1})"
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise _fail(where, f"'misconceptions' must be {expected}")
+    if len(value) != count:
+        raise _fail(where, f"'misconceptions' has {len(value)} entries for {count} choices; expected {expected}")
+    if value[answer].strip():  # first: a list shifted by one shows here, at the right choice
+        raise _fail(where, f"'misconceptions' entry {answer + 1} is the right choice's: it must be \"\"")
+    for i, text in enumerate(value):
+        if i != answer and not text.strip():
+            raise _fail(where, f"'misconceptions' entry {i + 1} is empty: say why choice {i + 1} is wrong")
+    return tuple(v.strip() for v in value)
 
 
 def parse(text: str) -> list[Chapter]:

@@ -114,6 +114,30 @@ def next_position(chapters: list[Chapter], progress: Progress) -> tuple[Chapter,
     return None
 
 
+def explanation_for(step: Step, chosen: int) -> str:
+    """The step's explanation, led by why the learner's belief is wrong when they picked a wrong choice."""
+    why = step.misconception(chosen)
+    return f"**Why not:** {why}\n\n{step.explanation}" if why else step.explanation
+
+
+def exercise_pointer(chapter_id: str) -> str:
+    """The line a chapter ends with: its exercise (exercise.toml's `chapter`), or else the next open one."""
+    exercise = for_chapter(chapter_id)
+    if exercise is not None:
+        return f"Now write it yourself: `restate-play exercise {exercise.id}` ({exercise.title})."
+    from restate_play.exercises.catalog import load_exercises
+    from restate_play.exercises.flow import next_exercise
+    from restate_play.exercises.progress import ExerciseProgress
+
+    upcoming = next_exercise(load_exercises(), ExerciseProgress.load())
+    if upcoming is None:
+        return "No exercise for this chapter yet, and you passed all the others: `restate-play exercise --list`."
+    return (
+        f"No exercise for this chapter yet. Write durable code yourself: your next exercise is "
+        f"`restate-play exercise {upcoming.id}` ({upcoming.title}); `restate-play exercise --list` shows them all."
+    )
+
+
 class Tutorial:
     def __init__(
         self,
@@ -233,10 +257,8 @@ class Tutorial:
                 style="bold green",
             )
         )
-        exercise = for_chapter(chapter.id)
-        if exercise is not None:  # from predicting to writing it: the chapter's exercise
-            line = f"Now write it yourself: `restate-play exercise {exercise.id}` ({exercise.title})."
-            self.out.print(Text(line, style="bold cyan"), soft_wrap=True)
+        # from predicting to writing it: every chapter ends pointing at an exercise
+        self.out.print(Text(exercise_pointer(chapter.id), style="bold cyan"), soft_wrap=True)
         return played
 
     def play_step(self, chapter: Chapter, chapter_no: int, step: Step) -> RunResult:
@@ -258,7 +280,7 @@ class Tutorial:
         self.show(result, out)
         # 6. check: the prediction against what was seen, and the curl lines to repeat it by hand
         correct = chosen == step.answer
-        out.print(verdict(step.choices[chosen], step.right_choice, correct, step.explanation))
+        out.print(verdict(step.choices[chosen], step.right_choice, correct, explanation_for(step, chosen)))
         out.print(
             curl_hints(
                 chapter.pattern_slug,

@@ -72,13 +72,13 @@ def test_two_chapters_through_a_pipe(restate_binary, isolated_state):
     t0 = time.monotonic()
     with create_pipe_input() as pipe:
         answers = [
-            DOWN + DOWN + "\r",  # durable-rpc 1: c) deduplicated → right
+            DOWN + DOWN + DOWN + "\r",  # durable-rpc 1: d) attached to the first invocation → right
             "\r",  # Press Enter for step 2 (the verdict stayed on screen)
-            "\r",  # durable-rpc 2: a) connection refused → wrong
+            "\r",  # durable-rpc 2: a) a 503 at once → wrong, told why that belief is wrong
             "\r",  # Next: Virtual objects → Continue
-            DOWN + "\r",  # virtual-objects 1: b) one after the other per key → right
+            DOWN + DOWN + "\r",  # virtual-objects 1: c) one after the other per key → right
             "\r",  # Press Enter for step 2
-            DOWN + "\r",  # virtual-objects 2: b) resumes after 'Begin DOWN' → right
+            "\r",  # virtual-objects 2: a) resumes after 'Begin DOWN' → right
             DOWN + "\r",  # Next: Sagas → Stop here
         ]
         pipe.send_text("".join(answers))
@@ -100,6 +100,7 @@ def test_two_chapters_through_a_pipe(restate_binary, isolated_state):
         "World ledger",
         "✔ Right!",
         "✘ Not quite.",
+        "Why not: The ingress is not a proxy",
         "restate-play serve durable-rpc",
         "curl -X POST localhost:5000/reserve/product1/reservation1",
         "curl -X POST localhost:8080/machineOperator/a/setUp",
@@ -119,7 +120,7 @@ def test_kafka_chapter_through_the_real_broker(restate_binary, isolated_state):
     runs: list[RunResult] = []
     t0 = time.monotonic()
     with create_pipe_input() as pipe:
-        pipe.send_text(DOWN + "\r")  # kafka 1: b) A's later posts wait their turn; B goes ahead → right
+        pipe.send_text(DOWN + DOWN + "\r")  # kafka 1: c) A's later posts wait their turn; B goes ahead → right
         with create_app_session(input=pipe, output=DummyOutput()):
             tutorial = make_tutorial(QuestionaryPrompter(), out, "plain")
             play = tutorial.play
@@ -194,7 +195,7 @@ def test_ctrl_c_during_a_run_keeps_progress_and_leaves_nothing(restate_binary, i
     log = tmp_path / "out.txt"
     with open(log, "w") as sink:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "restate_play", "tutorial", "--chapter", "durable-rpc", "--answers", "3,2"],
+            [sys.executable, "-m", "restate_play", "tutorial", "--chapter", "durable-rpc", "--answers", "4,2"],
             stdout=sink,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
@@ -252,7 +253,7 @@ def test_in_a_real_terminal_with_tmux(restate_binary, isolated_state):
 
     try:
         wait_for("What does it answer?")
-        _tmux("send-keys", "-t", session, "Down", "Down", "Enter")  # c) deduplicated
+        _tmux("send-keys", "-t", session, "Down", "Down", "Down", "Enter")  # d) the first invocation's answer
         screen = wait_for("Press Enter for step 2")  # step 1 ran live; its verdict stays until Enter
         assert "✔ Right!" in screen and "restate-play serve durable-rpc" in screen
         assert "What does the caller get?" not in screen

@@ -15,13 +15,14 @@ from prompt_toolkit.output import DummyOutput
 from rich.console import Console
 
 from restate_play.errors import PlayError
+from restate_play.exercises.catalog import load_exercises
 from restate_play.paths import scenarios_dir
 from restate_play.patterns.catalog import get_pattern
 from restate_play.scenario.model import load
 from restate_play.scenario.result import Check, RunResult
 from restate_play.tutorial.chapters import ChapterError, find_chapter, load_chapters, parse, step_sources
-from restate_play.tutorial.flow import Tutorial, chapter_rows, next_position, serve_curls
-from restate_play.tutorial.progress import Progress
+from restate_play.tutorial.flow import Tutorial, chapter_rows, exercise_pointer, next_position, serve_curls
+from restate_play.tutorial.progress import Progress, progress_file, scripted_progress_file
 from restate_play.tutorial.prompts import OutOfAnswers, QuestionaryPrompter, ScriptedPrompter, parse_answers
 
 FOUNDATION = ["durable-steps", "durable-rpc", "virtual-objects", "sagas"]
@@ -101,12 +102,20 @@ scenario = "sagas"
 explanation = "because"
 """
 
+WHY = 'misconceptions = ["", "b is a myth"]\n'
+
 
 @pytest.mark.parametrize(
     "extra, fragment",
     [
-        ("answer = 3", "'answer' must be the number of the right choice, 1 to 2"),
-        ('answer = 1\nbogus = "x"', "unknown field(s) bogus"),
+        (WHY + "answer = 3", "'answer' must be the number of the right choice, 1 to 2"),
+        (WHY + 'answer = 1\nbogus = "x"', "unknown field(s) bogus"),
+        ("answer = 1", "'misconceptions' must be a list of 2 strings aligned with 'choices'"),
+        ('misconceptions = ["", "b is a myth", "c?"]\nanswer = 1', "'misconceptions' has 3 entries for 2 choices"),
+        ('misconceptions = ["b is a myth"]\nanswer = 1', "'misconceptions' has 1 entries for 2 choices"),
+        ('misconceptions = ["", " "]\nanswer = 1', "entry 2 is empty: say why choice 2 is wrong"),
+        (WHY + "answer = 2", 'entry 2 is the right choice\'s: it must be ""'),
+        ('misconceptions = "b is a myth"\nanswer = 1', "'misconceptions' must be a list"),
     ],
 )
 def test_malformed_chapters_say_where(extra, fragment):
@@ -115,9 +124,45 @@ def test_malformed_chapters_say_where(extra, fragment):
     assert "chapter 'x', step 1" in err.value.message and fragment in err.value.message
 
 
+def test_misconceptions_align_with_choices():
+    (chapter,) = parse(BASE.replace('pattern = "sagas"', 'pattern = "sagas"\nintro = "i"') + WHY + "answer = 1\n")
+    step = chapter.steps[0]
+    assert step.misconception(0) == "" and step.misconception(1) == "b is a myth"
+
+
 def test_a_chapter_of_an_unknown_pattern_is_an_error():
     with pytest.raises(PlayError, match="Unknown pattern 'nope'"):
-        parse(BASE.replace('pattern = "sagas"', 'pattern = "nope"') + "answer = 1\n")
+        parse(BASE.replace('pattern = "sagas"', 'pattern = "nope"') + WHY + "answer = 1\n")
+
+
+def all_steps():
+    return [(c.id, s) for c in load_chapters() for s in c.steps]
+
+
+@pytest.mark.parametrize("chapter_id, step", all_steps(), ids=lambda v: v if isinstance(v, str) else str(v.number))
+def test_every_wrong_choice_is_a_misconception_with_its_reason(chapter_id, step):
+    """A learner who guesses must score about the chance level: at least three wrong choices, each a
+    belief with a reason it is wrong, and no absolute word that gives a wrong one away."""
+    wrong = [i for i in range(len(step.choices)) if i != step.answer]
+    assert len(wrong) >= 3, (chapter_id, step.number)
+    assert all(len(step.misconception(i)) >= 30 for i in wrong), (chapter_id, step.number)
+    assert step.misconception(step.answer) == ""
+    for choice in step.choices:
+        words = set(choice.lower().replace(":", " ").replace(",", " ").split())
+        assert not words & {"always", "never", "lost", "forever"}, (chapter_id, step.number, choice)
+    # similar in length: nothing stands out at a glance
+    lengths = [len(c) for c in step.choices]
+    assert max(lengths) <= 1.4 * min(lengths), (chapter_id, step.number, lengths)
+
+
+def test_the_right_answer_does_not_stand_out_by_position_or_length():
+    steps = [s for _, s in all_steps()]
+    positions = [s.answer for s in steps]
+    assert len(set(positions)) >= 3, positions  # not always b)
+    assert max(positions.count(p) for p in set(positions)) <= len(steps) / 2, positions
+    longest = sum(len(s.right_choice) >= max(len(c) for c in s.choices) for s in steps)
+    shortest = sum(len(s.right_choice) <= min(len(c) for c in s.choices) for s in steps)
+    assert longest <= len(steps) / 2 and shortest <= len(steps) / 2, (longest, shortest)
 
 
 def test_progress_round_trip_and_resume(tmp_path):
@@ -205,8 +250,8 @@ def test_the_loop_with_questionary_on_a_pipe(tmp_path):
     buf = io.StringIO()
     out = Console(file=buf, width=120, no_color=True)
     with create_pipe_input() as pipe:
-        # durable-steps: right (b), Enter, wrong (a); continue; durable-rpc step 1: right (c); then Ctrl-C.
-        pipe.send_text(DOWN + "\r" + "\r" + "\r" + "\r" + DOWN + DOWN + "\r" + "\x03")
+        # durable-steps: right (c), Enter, wrong (b); continue; durable-rpc step 1: right (d); then Ctrl-C.
+        pipe.send_text(DOWN + DOWN + "\r" + "\r" + DOWN + "\r" + "\r" + DOWN + DOWN + DOWN + "\r" + "\x03")
         with create_app_session(input=pipe, output=DummyOutput()):
             tutorial = Tutorial(load_chapters(), progress, QuestionaryPrompter(), out, fake, lambda r, o: None)
             with pytest.raises(KeyboardInterrupt):
@@ -221,6 +266,9 @@ def test_the_loop_with_questionary_on_a_pipe(tmp_path):
     assert list(saved["chapters"]["durable-rpc"]["steps"]) == ["1"] and saved["last"] == "durable-rpc"
     text = buf.getvalue()
     assert "async def run(ctx: Context" in text and "✔ Right!" in text and "✘ Not quite." in text
+    # the wrong pick (b) is told why that belief is wrong, before the explanation, once
+    why = find_chapter(load_chapters(), "durable-steps").steps[1].misconception(1)
+    assert text.count("Why not:") == 1 and " ".join(why.split()[:6]) in " ".join(text.split())
     assert "restate-play serve sagas" in text and "curl localhost:8080/BookingWorkflow/run" in text
     assert "resumes at 'Idempotency and durable RPC', step 2" in tutorial.resume_hint()
 
@@ -256,21 +304,60 @@ def test_cli_unknown_chapter_list_and_reset(isolated_state):
     listed = json.loads(cli("tutorial", "--list", "--json", check=True).stdout)
     assert next(r for r in listed["chapters"] if r["id"] == "sagas")["done"] == 1
     assert "◐ 1/2" in cli("tutorial", "--list", check=True).stdout
-    assert "reset" in cli("tutorial", "--reset", check=True).stdout
-    assert not Progress.load().path.exists()
+    Progress.load(scripted_progress_file()).record("sagas", 1, answer=2, correct=True, run_passed=True)
+    reset = cli("tutorial", "--reset", check=True).stdout
+    assert "reset" in reset and "tutorial-answers.json" in reset  # --reset starts over, --answers' file too
+    assert not progress_file().exists() and not scripted_progress_file().exists()
+    assert "No tutorial progress to reset." in cli("tutorial", "--reset", check=True).stdout
 
 
-def test_each_step_after_the_first_waits_for_enter_and_the_chapter_points_at_its_exercise(tmp_path):
-    class Counting(ScriptedPrompter):
-        pauses: list[str] = []
+def test_each_verdict_stays_on_screen_until_enter_and_the_chapter_points_at_its_exercise(tmp_path):
+    buf = io.StringIO()
+
+    class Pausing(ScriptedPrompter):
+        screens: list[str] = []  # what was printed when each pause began
 
         def pause(self, next_step: str) -> None:
-            self.pauses.append(next_step)
+            self.screens.append(buf.getvalue())
 
-    buf = io.StringIO()
-    prompter = Counting(["2", "1"])
+    prompter = Pausing(["2", "1"])
     progress = Progress.load(tmp_path / "t.json")
-    tutorial = Tutorial(load_chapters(), progress, prompter, Console(file=buf), FakeRun(), print)
-    tutorial.play_chapter(load_chapters()[0])
-    assert prompter.pauses == ["step 2: A flaky provider"]
+    chapter = load_chapters()[0]
+    tutorial = Tutorial(load_chapters(), progress, prompter, Console(file=buf, width=200), FakeRun(), print)
+    tutorial.play_chapter(chapter)
+    [screen] = prompter.screens  # one pause: between step 1 and step 2, none before step 1
+    step2 = chapter.steps[1]
+    # step 1's check and its curl lines are the last thing on screen; step 2 has not begun
+    assert "Check: your prediction" in screen and "Try it by hand" in screen
+    first_words = step2.explain.split(".")[0]  # "Providers fail"
+    assert step2.title not in screen and first_words not in screen
+    assert step2.title in buf.getvalue() and first_words in buf.getvalue()
     assert "Now write it yourself: `restate-play exercise charge-once`" in buf.getvalue()
+
+
+@pytest.mark.parametrize("chapter", [c for c in load_chapters() if c.available], ids=lambda c: c.id)
+def test_every_chapter_ends_pointing_at_an_exercise(chapter):
+    exercise_ids = {e.id for e in load_exercises()}
+    line = exercise_pointer(chapter.id)
+    named = line.split("`restate-play exercise ")[1].split("`")[0]
+    assert named in exercise_ids, line
+    own = [e.id for e in load_exercises() if e.chapter == chapter.id]
+    assert (named == own[0]) if own else line.startswith("No exercise for this chapter yet"), line
+
+
+def test_answers_play_from_their_own_file_and_leave_the_learners_alone(monkeypatch, isolated_state):
+    from restate_play.commands import tutorial as command
+
+    learner = Progress.load()
+    learner.record("durable-steps", 1, answer=1, correct=False, run_passed=True)
+    before = progress_file().read_bytes()
+    fake = FakeRun()
+
+    def make(prompter, out, mode, status=None, progress=None):  # the command's own, with a fake run
+        return Tutorial(load_chapters(), progress or Progress.load(), prompter, out, fake, lambda r, o: None)
+
+    monkeypatch.setattr(command, "make_tutorial", make)
+    command.run_tutorial("durable-steps", "3,1")  # both right; then no answer is left for "Next chapter?"
+    assert len(fake.played) == 2 and progress_file().read_bytes() == before
+    scripted = Progress.load(scripted_progress_file())
+    assert scripted.steps_done("durable-steps") == {1, 2} and scripted.correct("durable-steps") == 2
