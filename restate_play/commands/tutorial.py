@@ -82,6 +82,8 @@ def run_tutorial(chapter: str | None, answers: str | None) -> None:
     tutorial = make_tutorial(
         prompter, out, "live" if tty else "plain", status=lambda m: err.print(f"[dim]{m}[/]"), progress=progress
     )
+    if not interactive:
+        tutorial.resume_command = "restate-play tutorial --answers …"
     try:
         tutorial.run(chapter)
     except KeyboardInterrupt:

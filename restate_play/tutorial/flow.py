@@ -158,6 +158,8 @@ class Tutorial:
         self.show = show
         self.mode = mode
         self.status = status or (lambda m: out.print(Text(m, style="dim")))
+        # what picks this progress up again: `--answers` keeps a file of its own (see progress.py)
+        self.resume_command = "restate-play tutorial"
 
     # -- the whole tutorial ----------------------------------------------------------------------
     def run(self, chapter_name: str | None = None) -> Outcome:
@@ -235,7 +237,7 @@ class Tutorial:
         if position is None:
             return "Progress kept: every available chapter is done."
         chapter, step = position
-        return f"Progress kept. `restate-play tutorial` resumes at '{chapter.title}', step {step}."
+        return f"Progress kept. `{self.resume_command}` resumes at '{chapter.title}', step {step}."
 
     # -- one chapter, one step -------------------------------------------------------------------
     def play_chapter(self, chapter: Chapter, from_step: int = 1) -> int:

@@ -345,7 +345,7 @@ def test_every_chapter_ends_pointing_at_an_exercise(chapter):
     assert (named == own[0]) if own else line.startswith("No exercise for this chapter yet"), line
 
 
-def test_answers_play_from_their_own_file_and_leave_the_learners_alone(monkeypatch, isolated_state):
+def test_answers_play_from_their_own_file_and_leave_the_learners_alone(monkeypatch, isolated_state, capsys):
     from restate_play.commands import tutorial as command
 
     learner = Progress.load()
@@ -358,6 +358,8 @@ def test_answers_play_from_their_own_file_and_leave_the_learners_alone(monkeypat
 
     monkeypatch.setattr(command, "make_tutorial", make)
     command.run_tutorial("durable-steps", "3,1")  # both right; then no answer is left for "Next chapter?"
+    said = " ".join(capsys.readouterr().out.split())  # the console wraps at 80 columns
+    assert "`restate-play tutorial --answers …` resumes at 'Idempotency and durable RPC', step 1" in said
     assert len(fake.played) == 2 and progress_file().read_bytes() == before
     scripted = Progress.load(scripted_progress_file())
     assert scripted.steps_done("durable-steps") == {1, 2} and scripted.correct("durable-steps") == 2
