@@ -57,6 +57,16 @@ def restate_cli() -> Path:
     return binary
 
 
+def fresh_venv(venv: Path, checkout: Path) -> Path:
+    """A virtual environment of its own with `checkout` installed (not editable), as a user has it."""
+    python = venv / "bin" / "python"
+    if not python.exists():
+        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=120)
+        pip = [str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", str(checkout)]
+        subprocess.run(pip, check=True, timeout=600)
+    return python
+
+
 def ours() -> list[str]:
     """`restate-play` as a user runs it: the console script beside this interpreter."""
     script = Path(sys.executable).with_name("restate-play")
@@ -157,11 +167,21 @@ def main() -> None:
     parser.add_argument(
         "--checkout", type=Path, help="time `python -m restate_play` from this source tree (e.g. an older commit)"
     )
+    parser.add_argument(
+        "--venv",
+        type=Path,
+        help="time the console script of a fresh virtual environment with this checkout installed into it "
+        "(`python -m venv DIR && DIR/bin/pip install .`, made when DIR is missing): as a user's install, "
+        "without this interpreter's site-packages and its .pth files",
+    )
     options = parser.parse_args()
-    runs, mine_env = options.runs, {}
+    runs, mine_env, python = options.runs, {}, sys.executable
     measured = ours()
     if options.checkout:  # ahead of the editable install on sys.path
         measured, mine_env = [sys.executable, "-m", "restate_play"], {"PYTHONPATH": str(options.checkout.resolve())}
+    if options.venv:
+        python = str(fresh_venv(options.venv, options.checkout or Path(__file__).resolve().parents[1]))
+        measured, mine_env = [str(Path(python).with_name("restate-play"))], {}
     restate = str(restate_cli())
     with tempfile.TemporaryDirectory(prefix="bench-lookups-") as state_home:
         serve = Serve(state_home)
@@ -187,7 +207,7 @@ def main() -> None:
                     [restate, "invocations", "describe", described],
                 ),
                 "state get --json": ([*measured, "state", "get", "machineOperator", "a", "--json"], None),
-                "python -c pass": ([sys.executable, "-c", "pass"], None),
+                "python -c pass": ([python, "-c", "pass"], None),
             }
             source = f" from {options.checkout}" if options.checkout else ""
             print(f"{runs} runs each, alternating; {' '.join(measured)}{source}; Restate CLI {CLI_VERSION}")

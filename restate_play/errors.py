@@ -1,5 +1,7 @@
 """Errors that reach the user: each says what went wrong and what to do about it."""
 
+import sys
+
 
 class PlayError(Exception):
     """An error with a message meant for the user (no traceback)."""
@@ -17,16 +19,15 @@ def report(err: PlayError, as_json: bool) -> None:
     """Show an error: `{"error": …, "hint": …}` on stdout for scripts (--json), else red on stderr."""
     if as_json:
         import json
-        import sys
 
         sys.stdout.write(json.dumps({"error": err.message, "hint": err.hint}, ensure_ascii=False) + "\n")
         sys.stdout.flush()
         return
-    from rich.text import Text
+    from restate_play.views.styled import Styled, emit
 
-    from restate_play.commands.common import stderr_console
-
-    console = stderr_console()  # Text, not markup: messages quote Restate's "[570 Journal mismatch]"
-    console.print(Text.assemble(("error: ", "red bold"), err.message))
+    # Plain styled lines, not rich markup (messages quote Restate's "[570 Journal mismatch]"), whole:
+    # the terminal wraps them, so the commands and paths in them copy as they are.
+    lines = [Styled("error: ", "red bold").append(err.message)]
     if err.hint:
-        console.print(Text(err.hint, style="yellow"))
+        lines.append(Styled(err.hint, "yellow"))
+    emit(lines, sys.stderr)

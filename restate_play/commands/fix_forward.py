@@ -166,11 +166,13 @@ def restart_invocation(
             }
         )
         return
-    from restate_play.views.journal import describe_view
+    from restate_play.views.journal_text import describe_lines
+    from restate_play.views.styled import emit
 
     out = stdout_console()
     out.print(restart_plan_view(the_plan, new_id))
-    out.print(describe_view(new, journal, []))
+    out.file.flush()
+    emit(describe_lines(new, journal, [], out.width))
     kept = ", ".join(f"#{s.index}" for s in the_plan.kept) or "none"
     out.print(f"Kept from {inv.id} (not run again): {kept}.")
 

@@ -37,16 +37,13 @@ def list_invocations(
     if as_json:
         print_json([i.to_dict() for i in invocations])
         return
-    out = stdout_console()
-    if not invocations:
-        out.print(f"No invocations (at {url}).", style="yellow")
-        return
-    from restate_play.views.tables import invocation_listing, natural_width
+    from restate_play.views.lookups import invocation_lines
+    from restate_play.views.styled import Styled, emit, terminal_width
 
-    table = invocation_listing(invocations, f"Invocations at {url} (newest first)", out.width, wide)
-    if wide:  # as wide as the table needs: the terminal wraps long lines, nothing is cut
-        out.width = max(out.width, natural_width(out, table))
-    out.print(table)
+    if not invocations:
+        emit([Styled(f"No invocations (at {url}).", "yellow")])
+        return
+    emit(invocation_lines(invocations, f"Invocations at {url} (newest first)", terminal_width(), wide))
 
 
 def pick_invocation(given: str, candidates: list[Invocation], url: str) -> Invocation:
@@ -99,9 +96,10 @@ def describe_invocation(invocation_id: str, admin_url: str | None, as_json: bool
             {**inv.to_dict(), "journal": [e.to_dict() for e in journal], "events": [e.to_dict() for e in events]}
         )
         return
-    from restate_play.views.journal import describe_view
+    from restate_play.views.journal_text import describe_lines
+    from restate_play.views.styled import emit, terminal_width
 
-    stdout_console().print(describe_view(inv, journal, events))
+    emit(describe_lines(inv, journal, events, terminal_width()))
 
 
 STUCK = ("backing-off", "paused")

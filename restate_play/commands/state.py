@@ -54,14 +54,10 @@ def get_state(service: str, key: str, admin_url: str | None, as_json: bool, wide
     if as_json:
         print_json({"service": service, "key": key, "state": {e.name: e.to_dict()["value"] for e in entries}})
         return
-    from restate_play.views.tables import kv_table, natural_width
+    from restate_play.views.lookups import kv_lines
+    from restate_play.views.styled import emit, terminal_width
 
-    out = stdout_console()
-    view = kv_table(service, key, entries, wide=wide)
-    if wide:  # as wide as the values need: the terminal wraps long lines, nothing is cut
-        out.width = max(out.width, natural_width(out, view))
-    out.print(view)
-
+    emit(kv_lines(service, key, entries, terminal_width(), wide=wide))
 
 def set_state(service: str, key: str, name: str, value: str, admin_url: str | None) -> None:
     import asyncio

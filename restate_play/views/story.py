@@ -22,7 +22,7 @@ from rich.tree import Tree
 
 from restate_play.scenario.replay import analyse
 from restate_play.scenario.result import RunResult
-from restate_play.views.journal import ICON
+from restate_play.views.journal_text import ICON
 
 MAX_LINES = 5
 CRASH_SLACK = 1.0  # s: a crash's first failed attempt can be journaled before the crash's time is taken

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING
 
-from rich.console import RenderableType
-from rich.json import JSON
-from rich.text import Text
+if TYPE_CHECKING:  # rich is imported when a value is drawn with it: the lookups use `short` only
+    from rich.console import RenderableType
 
 
 def short(text: str | None, width: int = 60) -> str:
@@ -17,6 +17,9 @@ def short(text: str | None, width: int = 60) -> str:
 
 
 def value_renderable(text: str | None) -> RenderableType:
+    from rich.json import JSON
+    from rich.text import Text
+
     if text is None:
         return Text("∅", style="dim")
     try:

@@ -4,6 +4,9 @@ unknown prefixes, `state get` of what does not exist, and the cancel warning on 
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 
 import pytest
 from conftest import cli
@@ -32,6 +35,12 @@ def test_prefixes_errors_and_the_cancel_warning(serve):
     assert by_prefix["id"] == full and by_prefix["journal"] == by_id["journal"]
     text = cli("invocations", "describe", shown, *admin, env=env, check=True).stdout
     assert full in text and "Begin UP" in text and " ms" in text and "hence the gaps" in " ".join(text.split())
+
+    # The three lookups draw their text without rich, typer or argparse (issue #13 point 7: speed).
+    lookups = (["state", "get", "machineOperator", "a"], ["invocations", "list"], ["invocations", "describe", shown])
+    for lookup in lookups:
+        loaded = imported(*lookup, *admin, env=env)
+        assert not {"rich", "typer", "argparse", "httpx"} & loaded, f"{lookup}: {sorted(loaded)}"
 
     ambiguous = cli("invocations", "describe", "inv_", *admin, env=env)
     assert ambiguous.returncode == 2 and "ambiguous" in ambiguous.stderr and full in ambiguous.stderr
@@ -67,3 +76,11 @@ def test_prefixes_errors_and_the_cancel_warning(serve):
         what=f"{sent} killed",
     )
     s.stop()
+
+
+def imported(*args: str, env: dict[str, str]) -> set[str]:
+    """The modules a lookup drawing its text imports (`-X importtime`): the fast path's promise."""
+    cmd = [sys.executable, "-X", "importtime", "-m", "restate_play", *args]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=60, env={**os.environ, **env})
+    assert proc.returncode == 0 and proc.stdout.strip(), proc.stderr[-2000:]
+    return {line.rsplit("|", 1)[-1].strip() for line in proc.stderr.splitlines() if line.startswith("import time")}

@@ -11,8 +11,10 @@ from rich.console import Console
 from restate_play.commands import listing
 from restate_play.patterns.catalog import PATTERNS
 from restate_play.restate.records import Invocation, JournalEntry, JournalEvent
-from restate_play.views.journal import describe_view
-from restate_play.views.tables import invocation_listing, short_ids
+from restate_play.views.journal_text import describe_lines
+from restate_play.views.lookups import invocation_lines, kv_lines
+from restate_play.views.styled import Styled, ansi, cells
+from restate_play.views.text_table import short_ids
 
 IDS = [
     "inv_1dceKvwtEc2n2PVCWAUfChbUtz49Sr19ZJ",
@@ -50,10 +52,8 @@ def invocations() -> list[Invocation]:
     ]
 
 
-def draw(renderable, width: int) -> str:
-    console = Console(width=width, record=True, file=open("/dev/null", "w"))  # noqa: SIM115
-    console.print(renderable)
-    return console.export_text()
+def text(lines: list[Styled]) -> str:
+    return "\n".join(line.plain for line in lines)
 
 
 def pasteable(text: str, ids: list[str]) -> list[str]:
@@ -74,21 +74,22 @@ def test_short_ids_are_the_shortest_unique_prefixes_of_at_least_12():
 
 @pytest.mark.parametrize("width", [80, 120])
 def test_invocation_list_reads_at_this_width(width):
-    text = draw(invocation_listing(invocations(), "Invocations", width), width)
-    assert len(pasteable(text, IDS)) == len(IDS)
+    shown = text(invocation_lines(invocations(), "Invocations", width))
+    assert len(pasteable(shown, IDS)) == len(IDS)
     for word in (*STATUSES, *(name + "/" for t in TARGETS for name in t.split("/")[:-1])):
-        assert word in text, f"{word!r} cut at {width} columns"  # a long target breaks after a "/" only
-    assert all(t in text for t in TARGETS if len(t) < 40)
-    assert "┃┃" not in text and "┃  ┃" not in text and "╇╇" not in text
-    assert all(len(line) <= width for line in text.splitlines())
+        assert word in shown, f"{word!r} cut at {width} columns"  # a long target breaks after a "/" only
+    assert all(t in shown for t in TARGETS if len(t) < 40)
+    header = shown.splitlines()[1].split()
+    assert header[:3] == ["id", "target", "status"] and "" not in header  # no empty column
+    assert all(cells(line) <= width for line in shown.splitlines())
 
 
 def test_invocation_list_hides_empty_columns_and_wide_shows_whole_ids():
     quiet = [Invocation(i, "svc/run", "svc", "run", None, "running") for i in IDS]
-    text = draw(invocation_listing(quiet, "Invocations", 120), 120)
-    assert "created" not in text and "outcome" not in text
-    wide = invocation_listing(invocations(), "Invocations", 80, wide=True)
-    assert all(i in draw(wide, 400) for i in IDS)
+    shown = text(invocation_lines(quiet, "Invocations", 120))
+    assert "created" not in shown and "outcome" not in shown
+    wide = text(invocation_lines(invocations(), "Invocations", 80, wide=True))
+    assert all(i in wide for i in IDS) and "Connection refused" in wide
 
 
 def journal() -> tuple[list[JournalEntry], list[JournalEvent]]:
@@ -118,16 +119,17 @@ def journal() -> tuple[list[JournalEntry], list[JournalEvent]]:
 def test_describe_shows_times_errors_in_words_and_why_the_numbers_skip(width):
     inv = invocations()[1]
     entries, events = journal()
-    text = draw(describe_view(inv, entries, events), width)
-    flat = " ".join(text.split())
-    assert inv.id in text  # the heading has the whole id
+    drawn = text(describe_lines(inv, entries, events, width))
+    flat = " ".join(drawn.split())
+    assert inv.id in drawn  # the heading has the whole id
     for shown in ("20:10:28.054", "20:10:28.069", "+15 ms", "20:10:30.552", "+2.47 s", "Begin UP", "backing-off"):
         assert shown in flat, f"{shown!r} missing at {width} columns"
     assert "attempt failed: RT0010 (network error reaching the service" in flat
-    assert "stream closed" in flat and "{'ty'" not in text
+    assert "stream closed" in flat and "{'ty'" not in drawn
     assert "3 retries so far" in flat and "Connection refused" in flat
     assert "hence the gaps" in flat  # the journal's numbering, in one line
-    assert re.search(r"20:10:28\.069 .*Begin UP.*after 4 ms", text)
+    assert re.search(r"20:10:28\.069 .*Begin UP.*after 4 ms", drawn)
+    assert all(cells(line) <= width for line in drawn.splitlines()[2:])  # all but the heading and details
 
 
 @pytest.mark.parametrize("width", [80, 120])
@@ -154,3 +156,31 @@ def test_list_wide_puts_each_pattern_on_one_whole_line(monkeypatch):
     lines = console.export_text().splitlines()
     for p in PATTERNS:
         assert any(p.slug in line and p.summary in line for line in lines), p.slug
+
+
+def test_state_get_pretty_prints_json_values_and_wide_keeps_each_on_one_line():
+    from restate_play.restate.records import StateEntry
+
+    entries = [
+        StateEntry("machineOperator", "a", "status", '"UP"'),
+        StateEntry("machineOperator", "a", "config", '{"speed": 3, "tools": ["drill", "saw"]}'),
+        StateEntry("machineOperator", "a", "raw", None),
+    ]
+    shown = text(kv_lines("machineOperator", "a", entries, 80))
+    assert shown.splitlines()[:2] == ["Service  machineOperator", "Key      a"]
+    assert '  "speed": 3,' in shown and "∅" in shown and '"UP"' in shown
+    wide = text(kv_lines("machineOperator", "a", entries, 80, wide=True))
+    assert '{"speed": 3, "tools": ["drill", "saw"]}' in wide
+
+
+def test_long_lines_wrap_at_spaces_keeping_styles_and_colour_only_when_wanted():
+    from restate_play.views.styled import wrap
+
+    line = Styled("✗ attempt failed", "red bold").append(" — " + "word " * 30, "red")
+    parts = wrap(line, 40)
+    assert len(parts) > 1 and all(cells(p.plain) <= 40 for p in parts)
+    assert " ".join(p.plain for p in parts).split() == line.plain.split()
+    assert parts[0].spans[0] == ("✗ attempt failed", "red bold")
+    assert ansi(parts[0], color=True).startswith("\x1b[31;1m✗ attempt failed\x1b[0m")
+    assert "\x1b" not in ansi(parts[0], color=False)
+    assert cells("⏳ Awakeable") == 12  # a wide character takes two cells

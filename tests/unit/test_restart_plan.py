@@ -113,7 +113,8 @@ def test_views_link_a_restarted_invocation_and_mark_its_kept_entries() -> None:
     from dataclasses import replace
 
     from restate_play.restate.records import Invocation
-    from restate_play.views.journal import describe_view, journal_tree
+    from restate_play.views.journal import journal_tree
+    from restate_play.views.journal_text import describe_lines
 
     created = "2026-12-01T10:00:05.000Z"
     inv = Invocation("inv_1new", "BookingWorkflow/run", "BookingWorkflow", "run", None, "completed", created)
@@ -123,7 +124,8 @@ def test_views_link_a_restarted_invocation_and_mark_its_kept_entries() -> None:
     lines = _render(journal_tree(inv, journal)).splitlines()
     assert f"restarted from {INV}" in lines[0]
     assert [("↺ kept" in line) for line in lines if "Run [" in line] == [True, True] + [False] * 4
-    assert _render(describe_view(inv, journal, [])).count("kept from the original") == 3  # input, flight, car
+    described = "\n".join(line.plain for line in describe_lines(inv, journal, [], 200))
+    assert described.count("kept from the original") == 3  # input, flight, car
     assert "kept" not in _render(journal_tree(replace(inv, restarted_from=None), journal))
 
 
