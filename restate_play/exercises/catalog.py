@@ -13,12 +13,34 @@ import tomllib
 from functools import cache
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from restate_play.errors import PlayError
 
 HERE = Path(__file__).resolve().parent
 CHANGE_MARK = "CHANGE THIS"
+Range = tuple[float, float]
+
+
+class Seeding(BaseModel):
+    """How a seed moves the crashes of an exercise's checks (`[seeding]` in exercise.toml).
+
+    Every value in these bounds must still expose the starting file's mistake: a seed may move the
+    crash, never past the moment the mistake shows (bench/exercises.py checks the start under seeds).
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    downtime: Range = (0.05, 0.5)  # seconds a crashed part stays down (crash steps with restart_after)
+    delay: Range = (0.0, 0.0)  # seconds the kill comes after its crash point (the entry, or the step's start)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Seeding:
+        for name in ("downtime", "delay"):
+            low, high = getattr(self, name)
+            if not 0 <= low <= high:
+                raise ValueError(f"seeding.{name}: [low, high] with 0 <= low <= high, got {[low, high]}")
+        return self
 
 
 class Exercise(BaseModel):
@@ -35,6 +57,7 @@ class Exercise(BaseModel):
     reasoning: str
     services: tuple[str, ...] = Field(min_length=1)  # the Restate services its files define
     evidence: tuple[str, ...] = ()  # ledger actions whose lines prove the verdict
+    seeding: Seeding = Seeding()
     folder: Path = Field(exclude=True)
 
     @property

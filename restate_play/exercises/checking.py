@@ -1,5 +1,5 @@
 """One check of the learner's file: its checks.toml played on a fresh sandbox, the same run path
-as `restate-play run FILE --scenario checks.toml`, with the crashes optionally re-timed by a seed."""
+as `restate-play run FILE --scenario checks.toml`, with the crashes optionally moved by a seed."""
 
 from __future__ import annotations
 
@@ -12,14 +12,12 @@ from pathlib import Path
 
 from rich.console import Console
 
-from restate_play.exercises.catalog import Exercise
+from restate_play.exercises.catalog import Exercise, Seeding
 from restate_play.exercises.verdict import Verdict, verdict_of
 from restate_play.patterns.catalog import Pattern
 from restate_play.sandbox.target import PythonTarget
 from restate_play.scenario.actions.control import Crash
 from restate_play.scenario.model import Scenario, load
-
-RESTART_RANGE = (0.05, 0.5)  # seconds a seeded crash stays down: every solution must survive all of them
 
 
 @dataclass(frozen=True)
@@ -41,18 +39,31 @@ def target_for(exercise: Exercise, file: Path) -> ExerciseTarget:
     return ExerciseTarget(str(file), file.parent, file=file, services=exercise.services)
 
 
-def seeded(scenario: Scenario, seed: int | None) -> Scenario:
-    """The same checks with each crash's downtime drawn from `seed` (None: as written)."""
+def seeded(scenario: Scenario, seed: int | None, seeding: Seeding = Seeding()) -> Scenario:
+    """The same checks with every crash moved by `seed` (None: as written), within `seeding`'s bounds:
+    how long after its crash point (its journal entry, or its step's start) the kill lands, and how
+    long the part stays down. Pure and deterministic: the same seed, the same crashes.
+
+    The crash point itself stays as written: an `after_entry` must be a completed step (a `ctx.run`),
+    and a sleep's entry completes only when its timer fires, too late to expose most mistakes."""
     if seed is None:
         return scenario
     rng = random.Random(seed)
-    steps = [
-        step.model_copy(update={"restart_after": round(rng.uniform(*RESTART_RANGE), 3)})
-        if isinstance(step, Crash) and step.restart_after is not None
-        else step
-        for step in scenario.steps
-    ]
+    steps = [_moved(step, rng, seeding) if isinstance(step, Crash) else step for step in scenario.steps]
     return Scenario(**{**vars(scenario), "steps": steps})
+
+
+def seeds_matter(exercise: Exercise) -> bool:
+    """Whether a seed changes the exercise's checks at all (no crash step: every seed is the same run)."""
+    scenario = load(exercise.checks)
+    return seeded(scenario, 1, exercise.seeding).steps != scenario.steps
+
+
+def _moved(crash: Crash, rng: random.Random, seeding: Seeding) -> Crash:
+    update: dict = {"delay": round(rng.uniform(*seeding.delay), 3)}
+    if crash.restart_after is not None:
+        update["restart_after"] = round(rng.uniform(*seeding.downtime), 3)
+    return crash.model_copy(update=update)
 
 
 def is_changed(exercise: Exercise, file: Path) -> bool:
@@ -76,7 +87,7 @@ def check_file(
     from restate_play.sandbox.sandbox import Sandbox
 
     status = status or (lambda _m: None)
-    scenario = seeded(load(exercise.checks), seed)
+    scenario = seeded(load(exercise.checks), seed, exercise.seeding)
     target = target_for(exercise, file)
     options = sandbox_options(target.pattern, scenario, None, None)
     options.shared = usable_shared_server(target.pattern, scenario, None, status)  # `restate-play server start`

@@ -370,7 +370,10 @@ class ScenarioRunner:
                 reaches = f"journal of '{step.of}' reaches '{step.after_entry}' before the crash"
                 self.record(step, Verdict(reaches, False, why))
                 return
-            self.reporter.note(f"'{step.after_entry}' is in the journal of {inv_id}: SIGKILL the {target} now")
+            when = f"in {step.delay:.2f} s" if step.delay else "now"
+            self.reporter.note(f"'{step.after_entry}' is in the journal of {inv_id}: SIGKILL the {target} {when}")
+        if step.delay:  # a moment after the crash point (an exercise's seed moves its crash this way)
+            await self.sleep(step.delay)
         kill = self.sandbox.kill_service if target == "service" else self.sandbox.kill_server
         extra: dict[str, Any] = {}
         if target == "node":  # one machine of a cluster: by number, or the leader of `of`'s partition

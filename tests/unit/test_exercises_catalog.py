@@ -1,5 +1,5 @@
 """The exercises as data: every folder loads, its checks are a valid scenario that can fail, and
-the pure parts of checking (seeded crash timing, 'changed', verdict lines) behave."""
+the pure parts of checking (where a seed lands a crash, 'changed', verdict lines) behave."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 
 from restate_play.errors import PlayError
 from restate_play.exercises.catalog import CHANGE_MARK, find_exercise, load_exercises, load_folder
-from restate_play.exercises.checking import RESTART_RANGE, is_changed, seeded
+from restate_play.exercises.checking import is_changed, seeded, seeds_matter
 from restate_play.exercises.verdict import proof_lines, verdict_of
 from restate_play.scenario.actions.control import Crash
 from restate_play.scenario.model import load
@@ -58,16 +58,55 @@ def test_unknown_id_names_the_nearest():
     assert "charge-once" in (err.value.hint or "")
 
 
-def test_seeds_retime_every_crash_reproducibly():
-    scenario = load(find_exercise("charge-once").checks)
-    crashes = [s for s in seeded(scenario, 3).steps if isinstance(s, Crash)]
-    again = [s for s in seeded(scenario, 3).steps if isinstance(s, Crash)]
-    other = [s for s in seeded(scenario, 4).steps if isinstance(s, Crash)]
-    assert crashes and [c.restart_after for c in crashes] == [c.restart_after for c in again]
-    assert [c.restart_after for c in crashes] != [c.restart_after for c in other]
-    assert all(RESTART_RANGE[0] <= c.restart_after <= RESTART_RANGE[1] for c in crashes)
-    assert [s.number for s in seeded(scenario, 3).steps] == [s.number for s in scenario.steps]
-    assert seeded(scenario, None) is scenario
+SEEDS = range(1, 6)
+
+
+def _crashes(scenario) -> list[tuple]:
+    """Each crash's moment: its step, the delay after its crash point, its downtime."""
+    return [(s.number, s.delay, s.restart_after) for s in scenario.steps if isinstance(s, Crash)]
+
+
+CRASHING = [e for e in EXERCISES if _crashes(load(e.checks))]
+
+
+def test_a_seed_moves_the_crash_reproducibly_and_within_its_bounds():
+    exercise = find_exercise("charge-once")
+    scenario, seeding = load(exercise.checks), exercise.seeding
+    plans = [_crashes(seeded(scenario, s, seeding)) for s in SEEDS]
+    assert plans == [_crashes(seeded(scenario, s, seeding)) for s in SEEDS]  # same seed, same crash
+    assert len({p[0][1] for p in plans}) == len(plans)  # five seeds, five moments after 'Send confirmation'
+    assert len({p[0][2] for p in plans}) == len(plans)  # and five downtimes
+    for (_, delay, down), *_ in plans:
+        assert seeding.delay[0] <= delay <= seeding.delay[1]
+        assert seeding.downtime[0] <= down <= seeding.downtime[1]
+    moved = seeded(scenario, 3, seeding)
+    assert [s.number for s in moved.steps] == [s.number for s in scenario.steps]
+    assert [s.after_entry for s in moved.steps if isinstance(s, Crash)] == ["Send confirmation"]
+    assert seeded(scenario, None, seeding) is scenario
+
+
+@pytest.mark.parametrize("exercise", CRASHING, ids=lambda e: e.id)
+def test_every_crashing_exercise_declares_how_far_its_seeds_move_the_crash(exercise):
+    scenario = load(exercise.checks)
+    assert exercise.seeding.delay[1] > 0, "a seed moves the kill, not only its downtime"
+    assert seeds_matter(exercise)
+    assert len({tuple(_crashes(seeded(scenario, s, exercise.seeding))) for s in SEEDS}) == len(SEEDS)
+
+
+def test_checks_without_a_crash_are_the_same_under_every_seed():
+    calm = [e for e in EXERCISES if e not in CRASHING]
+    assert calm and not any(seeds_matter(e) for e in calm)
+
+
+def test_seeding_bounds_are_ordered():
+    from pydantic import ValidationError
+
+    from restate_play.exercises.catalog import Seeding
+
+    with pytest.raises(ValidationError, match=r"seeding.delay"):
+        Seeding(delay=(0.5, 0.1))
+    with pytest.raises(ValidationError, match=r"seeding.downtime"):
+        Seeding(downtime=(-1.0, 0.1))
 
 
 def test_whitespace_is_not_a_change(tmp_path):

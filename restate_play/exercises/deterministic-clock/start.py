@@ -20,7 +20,7 @@ async def offer(ctx: restate.Context, order: str) -> str:
         await ctx.run_typed("Expire offer", shop.offer, order=order, outcome="expired")
     else:
         await ctx.run_typed("Apply offer", shop.offer, order=order, outcome="applied")
-    await ctx.sleep(timedelta(seconds=1), name="Cool down")
+    await ctx.sleep(timedelta(seconds=0.8), name="Cool down")
     await ctx.run_typed("Send e-mail", shop.send_email, to=order, kind="offer")
     return f"waited {waited:.1f} s"
 

@@ -13,7 +13,7 @@ signups = restate.Service("Signups")
 async def signup(ctx: restate.Context, user: str) -> str:
     await ctx.run_typed("Welcome e-mail", shop.send_email, to=user, kind="welcome")
     # Journaled: the timer keeps running in the server while the service is down.
-    await ctx.sleep(timedelta(seconds=4), name="Wait before the reminder")
+    await ctx.sleep(timedelta(seconds=2), name="Wait before the reminder")
     await ctx.run_typed("Reminder e-mail", shop.send_email, to=user, kind="reminder")
     return f"{user} welcomed and reminded"
 

@@ -39,6 +39,9 @@ class Crash(Action):
     after_entry: str | None = Doc("Crash once this journal entry (a step name like 'Book car') is recorded.")
     of: str | None = Doc("The label of the invocation whose journal to watch (with after_entry).")
     restart_after: float | None = Doc("Restart it this many seconds later (else a later 'restart' step does).", ge=0)
+    delay: float | None = Doc(
+        "Kill this many seconds later: after after_entry is recorded, or after the step starts.", ge=0
+    )
     timeout: float | None = Doc("Seconds to wait for after_entry before the step fails (default 30).", gt=0)
     node: Annotated[int, Field(ge=1)] | Literal["leader"] | None = Doc(
         "With crash = 'node' (run --nodes 3): the node's number, or 'leader': the node leading the partition "

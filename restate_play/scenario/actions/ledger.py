@@ -82,6 +82,11 @@ class LedgerQuery(Strict):
     among_first: int | None = Doc("Every matching entry is among the first N entries of its action.")
     since: str | None = Doc("Only entries after this label's answer arrived.")
     gaps: Gaps | None = Doc("Timing of the matching entries: { first, within, min, max } in seconds.")
+    after_restart: float | None = Doc(
+        "Every matching entry comes after the run's last restart (of a crash step), at most this many seconds "
+        "after it: a wait that did not start over.",
+        gt=0,
+    )
 
     @model_validator(mode="after")
     def _one_question(self) -> LedgerQuery:
@@ -107,6 +112,7 @@ class LedgerQuery(Strict):
 class LedgerSeen:
     entries: list[LedgerEntry]
     since_answered: float | None = None  # wall clock of the `since` label's answer, if it has one
+    restarted: float | None = None  # wall clock of the run's last restart, if it restarted anything
 
 
 @action
@@ -122,7 +128,8 @@ class ExpectLedger(Expectation[LedgerSeen]):
 
     async def observe(self, run: ScenarioRunner) -> LedgerSeen:
         since = self.expect_ledger.since
-        return LedgerSeen(run.ledger(), run.answered_at(since) if since else None)
+        restarts = [c["restarted_at"] for c in run.result.crashes if "restarted_at" in c]
+        return LedgerSeen(run.ledger(), run.answered_at(since) if since else None, max(restarts, default=None))
 
     def judge(self, seen: LedgerSeen) -> Verdict:
         q = self.expect_ledger
@@ -139,7 +146,23 @@ class ExpectLedger(Expectation[LedgerSeen]):
             problems += gap_problems
             suffix += f", {q.gaps.describe()}"
             observed += f"; {shown}"
+        if q.after_restart is not None:
+            times = sorted(e.ts for e in entries if e.matches(q.action or "", **q.where))
+            problems += _after_restart(q.after_restart, times, seen.restarted)
+            suffix += f", each ≤ {q.after_restart} s after the last restart"
         return Verdict(verdict.expectation + suffix, verdict.ok and not problems, "; ".join([observed, *problems]))
+
+
+def _after_restart(bound: float, times: list[float], restarted: float | None) -> list[str]:
+    """Pure: what is wrong with entries at `times` for 'each within `bound` s after the restart'."""
+    if restarted is None:
+        return ["nothing was restarted"]
+    if not times:
+        return ["no entry to time"]
+    after = [t - restarted for t in times]
+    if min(after) < 0:
+        return [f"one came {-min(after):.3f} s before the restart"]
+    return [f"one came {max(after):.3f} s after the restart (> {bound} s)"] if max(after) > bound else []
 
 
 def judge_ledger(q: LedgerQuery, entries: list[LedgerEntry]) -> Verdict:
