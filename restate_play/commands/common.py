@@ -6,9 +6,8 @@ import json
 import os
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 from urllib.parse import urlsplit
 
 from restate_play.errors import PlayError
@@ -46,8 +45,7 @@ def output_mode(as_json: bool, plain: bool) -> tuple[str, Console, Callable[[str
     return mode, stdout_console(plain=mode == "plain"), lambda message: err.print(f"[dim]{message}[/]")
 
 
-@dataclass
-class RunningServe:
+class RunningServe(NamedTuple):
     pattern: str
     admin_url: str
     ingress_url: str

@@ -110,7 +110,7 @@ class Report:
 
 
 def _invocation(raw: dict[str, Any]) -> Invocation:
-    known = Invocation.__dataclass_fields__
+    known = Invocation._fields
     return Invocation(**{k: v for k, v in raw.items() if k in known})
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -150,7 +149,7 @@ def mark_completed(entries: Iterable[JournalEntry]) -> list[JournalEntry]:
         if e.kind == "Command":
             complete = e.type in _ALWAYS_COMPLETE or (e.completion_id is not None and e.completion_id in done)
             if complete != e.completed:
-                e = replace(e, completed=complete)
+                e = e._replace(completed=complete)
         out.append(e)
     return out
 

@@ -1,10 +1,14 @@
-"""Typed records read from Restate's SQL introspection."""
+"""Typed records read from Restate's SQL introspection.
+
+NamedTuples, not dataclasses: `dataclasses` imports `inspect` and builds each class's methods with
+`exec`, ~20 ms that the lookups (`state get`, `invocations list|describe`) run without. Immutable,
+typed, `_replace`d and `_asdict`ed as dataclasses would be.
+"""
 
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 
 def bytes_to_text(data: list[int] | bytes | None) -> str | None:
@@ -28,8 +32,7 @@ def pretty_value(text: str | None) -> Any:
         return text
 
 
-@dataclass(frozen=True)
-class Invocation:
+class Invocation(NamedTuple):
     id: str
     target: str
     service: str
@@ -83,11 +86,10 @@ class Invocation:
         return self.status == "completed"
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return self._asdict()
 
 
-@dataclass(frozen=True)
-class JournalEntry:
+class JournalEntry(NamedTuple):
     """One journal entry, decoded: a command (what the handler did) or a notification (a result)."""
 
     index: int
@@ -99,7 +101,7 @@ class JournalEntry:
     value: str | None = None  # payload as text
     failure: str | None = None  # "[code] message"
     appended_at: str | None = None
-    detail: dict[str, Any] = field(default_factory=dict)  # target, key, wake-up time, awakeable id…
+    detail: dict[str, Any] = {}  # noqa: RUF012  target, key, wake-up time, awakeable id… (shared: never mutated)
     completed: bool = False  # commands: a matching notification exists (set by the decoder)
 
     @property
@@ -107,11 +109,10 @@ class JournalEntry:
         return f"{self.kind}: {self.type}" + (f" [{self.name}]" if self.name else "")
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return self._asdict()
 
 
-@dataclass(frozen=True)
-class StateEntry:
+class StateEntry(NamedTuple):
     service: str
     key: str  # object key
     name: str  # state key
@@ -137,14 +138,13 @@ class StateEntry:
         }
 
 
-@dataclass(frozen=True)
-class JournalEvent:
+class JournalEvent(NamedTuple):
     """A journal event (transient error, pause…): where retries show up."""
 
     index: int
     type: str
     appended_at: str | None
-    detail: dict[str, Any] = field(default_factory=dict)
+    detail: dict[str, Any] = {}  # noqa: RUF012  (shared: never mutated)
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return self._asdict()

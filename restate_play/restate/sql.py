@@ -11,8 +11,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, NamedTuple, TypeVar
 
 from restate_play.errors import PlayError
 from restate_play.restate.journal import decode_event, decode_journal
@@ -35,8 +34,7 @@ def sql_str(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
-@dataclass(frozen=True)
-class Query(Generic[T]):
+class Query(NamedTuple, Generic[T]):
     sql: str
     decode: Callable[[list[Row]], T]
 
@@ -159,10 +157,28 @@ def failed(status: int, body: str) -> PlayError:
 RATE_LIMITED = "Introspection kept answering 429 (rate limited); try again in a moment."
 
 
+def _connect(host: str, port: int, timeout: float):
+    """A TCP connection made with `_socket`, the C module under `socket`: socket.py adds enums that
+    take ~6 ms to build at import, and a str host would load the idna codec (bytes do not)."""
+    import _socket
+
+    error: OSError = OSError(f"no address for {host}")
+    for family, kind, proto, _, address in _socket.getaddrinfo(host.encode(), port, 0, _socket.SOCK_STREAM):
+        conn = _socket.socket(family, kind, proto)  # each address in turn, as socket.create_connection
+        conn.settimeout(timeout)
+        try:
+            conn.connect(address)
+            return conn
+        except OSError as err:
+            conn.close()
+            error = err
+    raise error
+
+
 class SqlClient:
     """Blocking queries, stdlib only, for one-shot commands.
 
-    Plain HTTP is spoken as HTTP/1.0 over a socket: one connection per query, the answer is
+    Plain HTTP is spoken as HTTP/1.0 over a socket (`_connect`): one connection per query, the answer is
     whatever comes before the server closes it (no chunked framing), and it needs only `socket`,
     where `http.client` brings `email` and `ssl` (~35 ms of a lookup's start). https goes through
     `http.client`.
@@ -196,17 +212,18 @@ class SqlClient:
             raise unreachable(self.admin_url, str(err)) from None
 
     def _http10_post(self, body: bytes) -> tuple[int, str | None, str]:
-        import socket
-
         head = (
             f"POST {self._path}/query HTTP/1.0\r\nHost: {self._host}:{self._port}\r\n"
             f"Content-Type: application/json\r\nAccept: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
         )
-        with socket.create_connection((self._host, self._port), timeout=self._timeout) as conn:
+        conn = _connect(self._host, self._port, self._timeout)
+        try:
             conn.sendall(head.encode() + body)
             chunks = []
             while chunk := conn.recv(65536):
                 chunks.append(chunk)
+        finally:
+            conn.close()
         header, _, answer = b"".join(chunks).partition(b"\r\n\r\n")
         status_line, *lines = header.decode("latin-1").split("\r\n")
         fields = {k.strip().lower(): v.strip() for k, _, v in (line.partition(":") for line in lines)}

@@ -19,8 +19,8 @@ import json
 import os
 import time
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 from restate_play.paths import state_dir
 
@@ -31,8 +31,7 @@ def _folder(kind: str) -> str:
     return f"{kind}s"
 
 
-@dataclass
-class Record:
+class Record(NamedTuple):
     kind: str  # "serve" or "run"
     name: str
     pattern: str
@@ -44,7 +43,7 @@ class Record:
     pids: dict[str, int]  # server, service, world, kafka, db at registration (see live_pids)
     data_dir: str
     state_file: str  # the sandbox's own state file: its current PIDs after restarts
-    path: Path = field(default=Path(), compare=False)
+    path: Path = Path()  # where it is kept (not written into it)
 
     @property
     def admin_url(self) -> str:
@@ -66,7 +65,7 @@ class Record:
             return dict(self.pids)
 
     def to_dict(self) -> dict:
-        data = asdict(self)
+        data = self._asdict()
         data.pop("path")
         return {**data, "pids": {"owner": self.owner_pid, **self.live_pids()}, "age_seconds": round(self.age, 1)}
 
@@ -200,10 +199,10 @@ def register(kind: str, describe: dict, where: Path | None = None) -> Record:
             state_file=str(Path(describe.get("data_dir", "")) / "sandbox.json"),
         )
         key = ports["admin"] if kind == "serve" else os.getpid()
-        record.path = where / _folder(kind) / f"{key}.json"
+        record = record._replace(path=where / _folder(kind) / f"{key}.json")
         record.path.parent.mkdir(parents=True, exist_ok=True)
         tmp = record.path.with_name(f".{record.path.name}.{os.getpid()}.tmp")
-        data = asdict(record)
+        data = record._asdict()
         data.pop("path")
         tmp.write_text(json.dumps(data, indent=2))
         tmp.replace(record.path)

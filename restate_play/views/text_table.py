@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from restate_play.views.styled import Styled, pad, styled
 
@@ -29,8 +29,7 @@ def short_ids(ids: Sequence[str], least: int = SHORT_ID) -> dict[str, str]:
     return shown
 
 
-@dataclass(frozen=True)
-class Fit:
+class Fit(NamedTuple):
     """A column of a table drawn in a fixed room."""
 
     header: str
@@ -73,8 +72,7 @@ def wrapped_target(target: str, width: int) -> str:
     return "\n".join(lines)
 
 
-@dataclass(frozen=True)
-class Column:
+class Column(NamedTuple):
     header: str
     width: int
     right: bool = False

@@ -110,23 +110,21 @@ def _render(renderable) -> str:
 
 
 def test_views_link_a_restarted_invocation_and_mark_its_kept_entries() -> None:
-    from dataclasses import replace
-
     from restate_play.restate.records import Invocation
     from restate_play.views.journal import journal_tree
     from restate_play.views.journal_text import describe_lines
 
     created = "2026-12-01T10:00:05.000Z"
     inv = Invocation("inv_1new", "BookingWorkflow/run", "BookingWorkflow", "run", None, "completed", created)
-    inv = replace(inv, restarted_from=INV)
+    inv = inv._replace(restarted_from=INV)
     # Entries before #5 were copied from the original (appended before the restart), the rest ran after it.
-    journal = [replace(e, appended_at="2026-12-01T10:00:0" + ("0" if e.index < 5 else "6") + ".000Z") for e in saga()]
+    journal = [e._replace(appended_at="2026-12-01T10:00:0" + ("0" if e.index < 5 else "6") + ".000Z") for e in saga()]
     lines = _render(journal_tree(inv, journal)).splitlines()
     assert f"restarted from {INV}" in lines[0]
     assert [("↺ kept" in line) for line in lines if "Run [" in line] == [True, True] + [False] * 4
     described = "\n".join(line.plain for line in describe_lines(inv, journal, [], 200))
     assert described.count("kept from the original") == 3  # input, flight, car
-    assert "kept" not in _render(journal_tree(replace(inv, restarted_from=None), journal))
+    assert "kept" not in _render(journal_tree(inv._replace(restarted_from=None), journal))
 
 
 def test_an_unnamed_call_that_refunds_undoes_the_charge() -> None:
