@@ -59,6 +59,7 @@ def get_state(service: str, key: str, admin_url: str | None, as_json: bool, wide
 
     emit(kv_lines(service, key, entries, terminal_width(), wide=wide))
 
+
 def set_state(service: str, key: str, name: str, value: str, admin_url: str | None) -> None:
     import asyncio
 
