@@ -1,6 +1,6 @@
 """The lookups as whole processes, next to the Restate CLI's own, on the same server in the same run.
 
-    python bench/lookups.py [--runs 21] [--checkout DIR]
+    python bench/lookups.py [--runs 21] [--checkout DIR] [--venv DIR]
 
 Starts `restate-play serve stateful-actors` (free ports, a private state dir), makes state and
 invocations (setUp of five objects, some retried), then times each pair of commands
@@ -13,6 +13,9 @@ median and spread (min–max) of each, and ours/theirs:
   state get --json  (no rich: the scripts' path)
   python          python -c pass (the interpreter's own start, the floor for any Python command)
 
+With --venv DIR, ours is the console script of a virtual environment of its own with the checkout
+installed (made when DIR is missing), as `pip install` leaves it on a user's machine: without this
+interpreter's site-packages and their .pth files (one here imports certifi at every start, ~45 ms).
 The Restate CLI 1.7.12 is the npm registry's static binary (@restatedev/restate-<os>-<arch>),
 installed once into the playground's cache dir (never the repository). Output goes to a pipe.
 The machine's load moves every number: compare the columns of one run, and each with `python`.
@@ -214,7 +217,9 @@ def main() -> None:
             print("median (min–max) in ms, wall time | CPU time (user + system)")
             print(f"{'':18}{'restate-play':>32}{'restate CLI':>32}   ratio (wall | CPU)")
             for name, (mine, theirs) in pairs.items():
-                ours_env = {**env, **mine_env} if theirs else env
+                # Ours finds the serve as a person's shell does, from its record in the state dir (no
+                # RESTATE_ADMIN_URL); the Restate CLI is given the URL.
+                ours_env = {k: v for k, v in {**env, **mine_env}.items() if k != "RESTATE_ADMIN_URL"}
                 # In the state dir: `python -m` puts the working directory first on sys.path.
                 timed(mine, ours_env, state_home)  # warm-up, not counted: the first run writes the bytecode
                 a: list[tuple[float, float]] = []

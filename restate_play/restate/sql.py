@@ -14,7 +14,6 @@ from collections.abc import Callable, Sequence
 from typing import Any, Generic, NamedTuple, TypeVar
 
 from restate_play.errors import PlayError
-from restate_play.restate.journal import decode_event, decode_journal
 from restate_play.restate.records import Invocation, JournalEntry, JournalEvent, StateEntry
 
 T = TypeVar("T")
@@ -63,7 +62,7 @@ def journal(invocation_id: str, after_index: int = -1) -> Query[list[JournalEntr
     return Query(
         "SELECT index, entry_type, name, entry_json, entry_lite_json, appended_at FROM sys_journal "
         f"WHERE id = {sql_str(invocation_id)} AND index > {int(after_index)} ORDER BY index",
-        decode_journal,
+        _decoded_journal,
     )
 
 
@@ -71,8 +70,22 @@ def journal_events(invocation_id: str) -> Query[list[JournalEvent]]:
     return Query(
         "SELECT after_journal_entry_index AS index, event_type, event_json, appended_at "
         f"FROM sys_journal_events WHERE id = {sql_str(invocation_id)} ORDER BY appended_at",
-        lambda rows: [decode_event(r) for r in rows],
+        _decoded_events,
     )
+
+
+# The journal's decoders (and datetime) are imported when a journal is read: `state get` and
+# `invocations list` never need them.
+def _decoded_journal(rows: list[Row]) -> list[JournalEntry]:
+    from restate_play.restate.journal import decode_journal
+
+    return decode_journal(rows)
+
+
+def _decoded_events(rows: list[Row]) -> list[JournalEvent]:
+    from restate_play.restate.journal import decode_event
+
+    return [decode_event(r) for r in rows]
 
 
 def state(

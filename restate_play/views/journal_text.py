@@ -12,20 +12,9 @@ from datetime import datetime
 from restate_play.restate.error_codes import explain
 from restate_play.restate.journal import results_by_completion
 from restate_play.restate.records import Invocation, JournalEntry, JournalEvent
+from restate_play.views.status import status_text
 from restate_play.views.styled import Styled, wrap
 from restate_play.views.values import short
-
-STATUS_STYLE = {
-    "completed": "green",
-    "running": "yellow",
-    "backing-off": "red",
-    "paused": "red",
-    "suspended": "cyan",
-    "scheduled": "magenta",
-    "pending": "blue",
-    "ready": "blue",
-    "inboxed": "blue",
-}
 
 ICON = {
     "Run": "⚙",
@@ -45,15 +34,6 @@ ICON = {
     "CompletePromise": "✉",
     "Signal": "⚡",
 }
-
-
-def status_text(inv: Invocation) -> Styled:
-    text = Styled(inv.status, style=STATUS_STYLE.get(inv.status, "white"))
-    if inv.status == "completed" and inv.completion_result == "failure":
-        text = Styled("failed", style="red bold")
-    if inv.retry_count:
-        text.append(f" ↻{inv.retry_count}", style="red")
-    return text
 
 
 def invocation_heading(inv: Invocation) -> Styled:

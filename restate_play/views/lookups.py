@@ -6,7 +6,7 @@ import json
 from collections.abc import Iterable
 
 from restate_play.restate.records import Invocation, StateEntry
-from restate_play.views.journal_text import status_text
+from restate_play.views.status import status_text
 from restate_play.views.styled import Styled, wrap
 from restate_play.views.text_table import (
     GAP,

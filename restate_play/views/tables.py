@@ -12,7 +12,7 @@ from rich.table import Table
 from rich.text import Text
 
 from restate_play.restate.records import Invocation, StateEntry
-from restate_play.views.journal_text import status_text
+from restate_play.views.status import status_text
 from restate_play.views.styled import to_rich
 from restate_play.views.text_table import SHORT_ID, Fit, fit_widths, natural, short_ids
 from restate_play.views.values import short, value_renderable
