@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable, Sequence
-from typing import Any, Generic, NamedTuple, TypeVar
+from typing import Any, Generic, TypeVar
 
 from restate_play.errors import PlayError
 from restate_play.restate.records import Invocation, JournalEntry, JournalEvent, StateEntry
@@ -33,9 +33,14 @@ def sql_str(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
-class Query(NamedTuple, Generic[T]):
-    sql: str
-    decode: Callable[[list[Row]], T]
+class Query(Generic[T]):
+    """A statement and the decoder of its rows. A plain class: a generic NamedTuple takes ~2.5 ms to
+    build, a good part of a lookup's own import time."""
+
+    __slots__ = ("decode", "sql")
+
+    def __init__(self, sql: str, decode: Callable[[list[Row]], T]) -> None:
+        self.sql, self.decode = sql, decode
 
 
 def invocations(where: str = "", limit: int = 200, order: str = "created_at DESC") -> Query[list[Invocation]]:
