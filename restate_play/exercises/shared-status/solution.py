@@ -18,7 +18,7 @@ async def add(ctx: restate.ObjectContext, item: str) -> int:
 @cart.handler()
 async def checkout(ctx: restate.ObjectContext) -> str:
     ctx.set("status", "checking out")
-    await ctx.sleep(timedelta(seconds=2), name="Wait for the warehouse")
+    await ctx.sleep(timedelta(seconds=1.2), name="Wait for the warehouse")
     ctx.set("status", "shipped")
     return "shipped"
 
