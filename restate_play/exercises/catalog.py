@@ -12,6 +12,7 @@ import difflib
 import tomllib
 from functools import cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
@@ -57,6 +58,8 @@ class Exercise(BaseModel):
     reasoning: str
     services: tuple[str, ...] = Field(min_length=1)  # the Restate services its files define
     evidence: tuple[str, ...] = ()  # ledger actions whose lines prove the verdict
+    needs: tuple[Literal["kafka"], ...] = ()  # extra real parts its checks start (a Kafka broker)
+    subscriptions: tuple[tuple[str, str], ...] = ()  # Kafka topic → "Service/handler", made before its checks
     seeding: Seeding = Seeding()
     folder: Path = Field(exclude=True)
 

@@ -27,16 +27,20 @@ class ExerciseTarget(PythonTarget):
 
     ledger_promised = True
     services: tuple[str, ...] = ()
+    needs: frozenset[str] = frozenset()
+    subscriptions: tuple[tuple[str, str], ...] = ()
 
     @property
     def pattern(self) -> Pattern:
         # Its services named up front: a shared restate-server forgets what their last check left.
-        return replace(super().pattern, services=self.services)
+        base = super().pattern
+        return replace(base, services=self.services, needs=self.needs, subscriptions=self.subscriptions)
 
 
 def target_for(exercise: Exercise, file: Path) -> ExerciseTarget:
     file = file.resolve()
-    return ExerciseTarget(str(file), file.parent, file=file, services=exercise.services)
+    parts = {"needs": frozenset(exercise.needs), "subscriptions": exercise.subscriptions}
+    return ExerciseTarget(str(file), file.parent, file=file, services=exercise.services, **parts)
 
 
 def seeded(scenario: Scenario, seed: int | None, seeding: Seeding = Seeding()) -> Scenario:

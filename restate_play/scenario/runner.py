@@ -498,13 +498,21 @@ class ScenarioRunner:
             expectation = f"one Restate subscription to '{topic}' turns the records into invocations"
             observed = f"{len(sinks)} subscription(s): the labelled records' invocations cannot be followed"
             self.record(step, Verdict(expectation, False, observed))
+        keyed = len(sinks) == 1 and await self._keyed(sinks[0][0])
         for label, p in zip(labels, published, strict=True):
             if not label or len(sinks) != 1:
                 continue
             service, handler = sinks[0]
-            # The Kafka key is the Virtual Object key: the record's invocation is Svc/<key>/handler.
-            self.labels[label] = Labelled(f"{service}/{p['key']}/{handler}", started)
+            # The Kafka key is the Virtual Object key: the record's invocation is Svc/<key>/handler
+            # (a plain Service's is Svc/handler: its records are told apart by their input).
+            target = f"{service}/{p['key']}/{handler}" if keyed else f"{service}/{handler}"
+            self.labels[label] = Labelled(target, started)
             self._published[label] = json.loads(p["value"])
+
+    async def _keyed(self, service: str) -> bool:
+        """Whether a subscription's sink has keys (a Virtual Object, a Workflow), not a plain Service."""
+        rows = await self.sql.services()
+        return next((str(r.get("ty", "")).lower() for r in rows if r.get("name") == service), "") != "service"
 
     async def _match_published(self, label: str, lab: Labelled, wait: float) -> str | None:
         """A record's invocation: same target, and its journal's input is the record's value.

@@ -98,6 +98,11 @@ def offer(order: str, outcome: str) -> None:
     ledger.record(f"offer.{outcome}", order=order)
 
 
+def fraud_check(account: str, amount: int) -> None:
+    """A big amount gets the full check (0.4 s), a small one the quick one. Nothing to record: it only takes time."""
+    time.sleep(0.4 if abs(amount) >= 500 else 0.02)
+
+
 def account_event(account: str, event: int) -> None:
     ledger.record("account.applied", account=account, event=event)
 

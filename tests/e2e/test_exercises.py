@@ -1,8 +1,8 @@
 """Exercises end to end, against real restate-servers: for every exercise the untouched starting
 file fails its checks and the reference solution passes them under five seeds (each lands the crash
-at another moment: another entry, later after it, down longer; checks without a crash run once), and
-the loop itself in a real terminal (tmux): start, a failing save, the solution gate, a hint, a
-fixing save, Ctrl-C leaving nothing behind, reset."""
+at another moment and keeps it down for another time; checks without a crash run once, the Kafka
+one under one seed), and the loop itself in a real terminal (tmux): start, a failing save, the
+solution gate, a hint, a fixing save, Ctrl-C leaving nothing behind, reset."""
 
 from __future__ import annotations
 
@@ -30,13 +30,23 @@ EXERCISES = load_exercises()
 SEEDS = range(1, 6)  # the issue's "at least five seeds"
 
 
+def seeds_of(exercise) -> list[int | None]:
+    if not seeds_matter(exercise):
+        return [None]  # no crash in its checks for a seed to move: every seed is the same run
+    if exercise.needs:
+        # A Kafka check starts a private restate-server and a broker and waits for the consumer group
+        # (~5 s a check): one seed here, all five in bench/exercises.py (the suite's time budget).
+        return [1]
+    return list(SEEDS)
+
+
 @pytest.mark.parametrize("exercise", EXERCISES, ids=lambda e: e.id)
 def test_starting_file_fails_and_solution_passes(shared_server, monkeypatch, exercise):
     # On the session's shared restate-server, as `restate-play server start` makes a learner's
     # checks faster: no server start or stop per check; each check forgets its services' leftovers.
     marker = shared_server["env"]["XDG_STATE_HOME"]
     monkeypatch.setenv("XDG_STATE_HOME", marker)
-    seeds = list(SEEDS) if seeds_matter(exercise) else [None]
+    seeds = seeds_of(exercise)
     t0 = time.monotonic()
     start_seed = seeds[EXERCISES.index(exercise) % len(seeds)]  # the start, under one of the same crashes
     start = check_file(exercise, exercise.start, seed=start_seed)

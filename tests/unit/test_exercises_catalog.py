@@ -109,6 +109,17 @@ def test_seeding_bounds_are_ordered():
         Seeding(downtime=(-1.0, 0.1))
 
 
+def test_the_kafka_exercise_gets_a_broker_and_its_subscription():
+    from restate_play.exercises.checking import target_for
+
+    exercise = find_exercise("kafka-order")
+    pattern = target_for(exercise, exercise.start).pattern
+    assert pattern.needs == frozenset({"kafka"}) and pattern.subscriptions == (("account-events", "Accounts/apply"),)
+    assert pattern.services == ("Accounts",)
+    plain = target_for(EXERCISES[0], EXERCISES[0].start).pattern
+    assert not plain.needs and not plain.subscriptions
+
+
 def test_whitespace_is_not_a_change(tmp_path):
     exercise = EXERCISES[0]
     copy = tmp_path / exercise.file_name
