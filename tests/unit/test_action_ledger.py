@@ -132,14 +132,16 @@ def test_a_gaps_verdict_joins_count_and_timing():
 def test_after_restart_times_each_entry_from_the_last_restart():
     wait = ledger('{ action = "mail", count = 1, after_restart = 1.5 }')
     rows = entries((10.0, "mail", {}))
-    assert wait.judge(LedgerSeen(rows, restarted=9.2)).ok  # 0.8 s after: the timer kept running
-    late = wait.judge(LedgerSeen(rows, restarted=8.0))  # 2 s after: the wait started over
+    assert wait.judge(LedgerSeen(rows, restarted=(8.9, 9.2))).ok  # 0.8 s after: the timer kept running
+    assert wait.judge(LedgerSeen(rows, restarted=(9.5, 10.3))).ok  # served while the restart still resumed
+    late = wait.judge(LedgerSeen(rows, restarted=(7.5, 8.0)))  # 2 s after: the wait started over
     assert not late.ok and "one came 2.000 s after the restart (> 1.5 s)" in late.observed
     assert "each ≤ 1.5 s after the last restart" in late.expectation
-    early = wait.judge(LedgerSeen(rows, restarted=10.5))
+    early = wait.judge(LedgerSeen(rows, restarted=(10.5, 11.0)))
     assert not early.ok and "one came 0.500 s before the restart" in early.observed
     assert "nothing was restarted" in wait.judge(LedgerSeen(rows)).observed
-    assert not ledger('{ action = "mail", count = 0, after_restart = 1.5 }').judge(LedgerSeen([], restarted=1.0)).ok
+    none = ledger('{ action = "mail", count = 0, after_restart = 1.5 }').judge(LedgerSeen([], restarted=(1.0, 1.2)))
+    assert not none.ok and "no entry to time" in none.observed
 
 
 # -- expect_concurrency -------------------------------------------------------------------------
