@@ -443,7 +443,7 @@ def exercise(
         Path | None, typer.Option("--file", help="With --check: the file to check (default: ./ID.py).")
     ] = None,
     seed: Annotated[
-        int | None, typer.Option("--seed", help="With --check: move the crashes by this seed (when they land, how long down).")
+        int | None, typer.Option("--seed", help="With --check: move the crashes by this seed (when, how long down).")
     ] = None,
     as_json: JsonOpt = False,
 ) -> None:
