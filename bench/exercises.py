@@ -73,7 +73,11 @@ def main() -> int:
             failed = [s for s, r in zip(seeds, runs, strict=True) if not r.passed]
             bad += start.passed + len(passed_starts) + len(failed)
             verdicts = (
-                ("START PASSED " if start.passed else "start fails, ")
+                (
+                    "START PASSED "
+                    if start.passed
+                    else f"start fails{f' (also seeded {len(starts)}×)' if moved else ''}, "
+                )
                 + (f"start PASSED for seeds {passed_starts}, " if passed_starts else "")
                 + (f"solution FAILED for seeds {failed}" if failed else f"solution passes all {len(runs)}")
             )
