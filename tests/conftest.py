@@ -237,6 +237,25 @@ def stop_process_group(proc: subprocess.Popen, sig: int = signal.SIGINT, timeout
         raise
 
 
+class ChildLog:
+    """A child process's output in a file, read while it writes.
+
+    The child gets a file description of its own: sharing ours would share its offset, so a
+    `seek(0)` to read would make the child write over the start of its log (a test once read a
+    line starting in the middle of a "─")."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.path.write_bytes(b"")
+
+    def for_child(self):
+        return open(self.path, "ab")  # noqa: SIM115  (closed by the caller once Popen has it)
+
+    def text(self) -> str:
+        # A character half written when read shows as U+FFFD this once; the next read has it whole.
+        return self.path.read_bytes().decode("utf-8", "replace")
+
+
 class Served:
     """A `restate-play serve <slug>` on free ports, with a private state dir (use the `serve` fixture)."""
 
@@ -265,10 +284,11 @@ class Served:
         for port in self.clients:
             args += ["--client-port", str(port)]
         self.env = {**os.environ, "XDG_STATE_HOME": str(state_home), "COLUMNS": "200"}
-        self.log = open(state_home.parent / f"serve-{slug}.log", "w+")  # noqa: SIM115
-        self.proc = subprocess.Popen(
-            args, stdout=self.log, stderr=subprocess.STDOUT, env=self.env, cwd=REPO, start_new_session=True
-        )
+        self.log = ChildLog(state_home.parent / f"serve-{slug}.log")
+        with self.log.for_child() as out:
+            self.proc = subprocess.Popen(
+                args, stdout=out, stderr=subprocess.STDOUT, env=self.env, cwd=REPO, start_new_session=True
+            )
 
         def ready() -> str:
             assert self.proc.poll() is None, f"serve exited early:\n{self.output()}"
@@ -278,9 +298,7 @@ class Served:
         self.sandbox = json.loads((state_home / "restate-play" / "serves" / f"{self.admin}.json").read_text())
 
     def output(self) -> str:
-        self.log.flush()
-        self.log.seek(0)
-        return self.log.read()
+        return self.log.text()
 
     def wait_output(self, text: str, timeout: float = 10) -> str:
         """The output once `text` is in it (raises, with the output's end, when it is not in time)."""
@@ -305,7 +323,6 @@ class Served:
         assert pid_gone(state["server"]["pid"]) and pid_gone(state["service"]["pid"])
         for port in (self.ingress, self.admin, self.service, self.fabric, *self.clients):
             assert not port_in_use(port), f"port {port} still bound after stop"
-        self.log.close()
         return code
 
 

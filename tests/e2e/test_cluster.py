@@ -15,7 +15,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from conftest import REPO, cli, pid_gone, run_json, stop_process_group
+from conftest import REPO, ChildLog, cli, pid_gone, run_json, stop_process_group
 from rich.console import Console
 
 from restate_play.commands.run import play, sandbox_options, scenario_path
@@ -102,22 +102,20 @@ def test_serve_three_nodes_kill_node_2_status_and_ctrl_c(isolated_state):
     args = ["serve", "stateful-actors", "--nodes", "3", "--ingress-port", str(ingress), "--admin-port", str(admin)]
     args += ["--service-port", str(service), "--fabric-port", str(fabric), "--time-scale", "0.1"]
     env = {**os.environ, "COLUMNS": "200"}
-    log = open(isolated_state.parent / "serve-cluster.log", "w+")  # noqa: SIM115
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "restate_play", *args],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        env=env,
-        cwd=REPO,
-        start_new_session=True,
-    )
+    log = ChildLog(isolated_state.parent / "serve-cluster.log")
+    with log.for_child() as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "restate_play", *args],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            env=env,
+            cwd=REPO,
+            start_new_session=True,
+        )
 
     def output() -> str:
-        log.flush()
-        log.seek(0)
-        assert proc.poll() is None, f"serve exited:\n{log.read()}"
-        log.seek(0)
-        return log.read()
+        assert proc.poll() is None, f"serve exited:\n{log.text()}"
+        return log.text()
 
     try:
         eventually(output, until=lambda out: "Ctrl-C stops everything" in out, timeout=90, what="serve --nodes 3")
@@ -145,7 +143,6 @@ def test_serve_three_nodes_kill_node_2_status_and_ctrl_c(isolated_state):
     finally:
         if proc.poll() is None:
             stop_process_group(proc, signal.SIGKILL)
-        log.close()
 
 
 def _state(status: dict, number: int) -> str:
