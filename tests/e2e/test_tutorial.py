@@ -235,7 +235,8 @@ def _tmux(*args: str) -> str:
     return subprocess.run(["tmux", *args], capture_output=True, text=True, timeout=10).stdout
 
 
-@pytest.mark.alone  # reads the terminal's screen with timeouts
+# Not `alone`: it waits up to 30-60 s for each screen, ample beside other tests, and an `alone` test
+# holds the other workers idle while it waits for its turn and runs (~25 s of the suite's wall time).
 @pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed (./run-tests installs it with apt-get)")
 def test_in_a_real_terminal_with_tmux(restate_binary, isolated_state):
     session = f"restate-play-tutorial-{os.getpid()}"
