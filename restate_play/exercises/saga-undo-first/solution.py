@@ -1,5 +1,7 @@
 """Exercise saga-undo-first, solved: every undo is registered before its action."""
 
+from datetime import timedelta
+
 import restate
 from restate.exceptions import TerminalError
 
@@ -22,6 +24,7 @@ async def trip(ctx: restate.Context, trip: str) -> str:
         # Before the action: an action that fails may still have taken effect.
         compensations.append(lambda: ctx.run_typed("Cancel flight", shop.cancel, kind="flight", trip=trip))
         await ctx.run_typed("Book flight", book, kind="flight", trip=trip)
+        await ctx.sleep(timedelta(seconds=0.4), name="Wait for the seat confirmation")
         compensations.append(lambda: ctx.run_typed("Cancel hotel", shop.cancel, kind="hotel", trip=trip))
         await ctx.run_typed("Book hotel", book, kind="hotel", trip=trip)
     except TerminalError:
