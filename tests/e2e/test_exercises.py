@@ -70,7 +70,8 @@ def _cli(*args: str, cwd, env) -> subprocess.CompletedProcess:
     return subprocess.run(cmd, capture_output=True, text=True, timeout=60, cwd=cwd, env=env)
 
 
-@pytest.mark.alone  # reads the terminal's screen with timeouts
+# Not `alone`: each screen is waited for up to 15-60 s, ample beside other tests, and an `alone` test
+# holds the other workers idle while it waits for its turn and runs.
 @pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed (./run-tests installs it with apt-get)")
 def test_the_loop_in_a_real_terminal(restate_binary, isolated_state, tmp_path):
     exercise = find_exercise("charge-once")
