@@ -37,6 +37,10 @@ def list_exercises(as_json: bool, out: Console) -> None:
     table = Table("", "id", "topic", "min", "title", box=None, pad_edge=False)
     for r in listed:
         table.add_row("▶" if r.next else r.mark, r.id, r.topic, str(r.minutes), r.title)
+    if not out.is_terminal:  # piped: one whole line per exercise (a terminal wraps long titles in their column)
+        from restate_play.views.tables import natural_width
+
+        out.width = max(out.width, natural_width(out, table))
     out.print(table)
     out.print(f"✔ passed · ● tried · ▶ next (`restate-play exercise`). Progress: {progress_file()}", style="dim")
 

@@ -85,3 +85,14 @@ def test_the_starting_file_is_written_once_and_reset_rewrites_it(isolated_state,
     reset(FIRST, progress, tmp_path, out)
     assert path.read_text() == FIRST.start.read_text() and "forgotten" in buf.getvalue()
     assert not ExerciseProgress.load().passed(FIRST.id)
+
+
+def test_list_piped_puts_each_exercise_on_one_whole_line(isolated_state):
+    from restate_play.commands.exercise import list_exercises
+
+    buffer = io.StringIO()
+    out = Console(file=buffer, width=80, no_color=True)  # not a terminal: as `exercise --list | less` gets it
+    list_exercises(False, out)
+    lines = buffer.getvalue().splitlines()
+    for e in load_exercises():
+        assert any(e.id in line and e.topic in line and e.title in line for line in lines), e.id
