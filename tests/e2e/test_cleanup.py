@@ -32,6 +32,14 @@ def processes_mentioning(text: str) -> list[int]:
     return found
 
 
+def cmdline(pid: int) -> bytes:
+    """A process's command line; empty when it has exited since it was listed."""
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return b""
+
+
 def signal_mid_run(slug: str, sig: int, data_dir: Path, world: bool = False) -> None:
     proc = subprocess.Popen(
         [sys.executable, "-m", "restate_play", "run", slug, "--plain", "--data-dir", str(data_dir)],
@@ -50,7 +58,7 @@ def signal_mid_run(slug: str, sig: int, data_dir: Path, world: bool = False) -> 
     running = processes_mentioning(str(data_dir))
     assert running, "the sandbox should be running now"
     if world:  # the world's own process is one of them (its outbox is in the data dir)
-        assert any(b"restate_play.world.later" in Path(f"/proc/{pid}/cmdline").read_bytes() for pid in running)
+        assert any(b"restate_play.world.later" in cmdline(pid) for pid in running)
     proc.send_signal(sig)
     out = proc.stdout.read()
     code = proc.wait(30)
