@@ -1,10 +1,11 @@
 """The entry point: the lookups a person types again and again run without typer.
 
-typer (0.29 here) builds every command's parameters with pydantic before a command runs: ~0.5 s of
-a ~0.6 s `state get`. `state get`, `invocations list|describe|restart|resume` with plain arguments
-are parsed here (their declared options, see `_parse`) and run at once; anything else (`--help`, a
-mistake, any other command) goes to the typer app in `cli`, which also words the usage errors. The
-options here are the typer commands' options: tests/unit/test_lookup_commands.py checks both accept the same ones.
+Importing typer and building every command's parameters takes ~0.25 s (typer 0.28; 0.29 routes
+them through pydantic, ~0.6 s, hence the cap in pyproject.toml), three times a whole lookup here.
+`state get`, `invocations list|describe|restart|resume` with plain arguments are parsed here (their
+declared options, see `_parse`) and run at once; anything else (`--help`, a mistake, any other
+command) goes to the typer app in `cli`, which also words the usage errors. The options here are
+the typer commands' options: tests/unit/test_lookup_commands.py checks both accept the same ones.
 """
 
 from __future__ import annotations
