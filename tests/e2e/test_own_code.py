@@ -209,7 +209,11 @@ def processes_mentioning(text: str) -> list[int]:
 
 
 def test_watch_replays_on_save_and_recovers_from_a_syntax_error(project: Path) -> None:
-    cmd = [sys.executable, "-P", "-m", "restate_play", "run", ".", "--watch", "--plain"]
+    # The project's scenario up to its third step (the document's trip and its compensations): four
+    # replays of it tell a dropped compensation from the original just as well, in a third of the time.
+    steps = (project / "scenario.toml").read_text().split("[[step]]")
+    (project / "doc.toml").write_text("[[step]]".join(steps[:4]))
+    cmd = [sys.executable, "-P", "-m", "restate_play", "run", ".", "--scenario", "doc.toml", "--watch", "--plain"]
     env = {**os.environ, "COLUMNS": "160", "PYTHONUNBUFFERED": "1"}
     proc = subprocess.Popen(
         cmd, cwd=project, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True
