@@ -26,19 +26,16 @@ TARGET_WHOLE = 40  # when targets must be broken, those up to this long still ar
 STYLES = {"id": "dim", "target": "bold", "created": "dim"}
 
 
+def invocation_cells(inv: Invocation, shown_id: str, outcome_width: int) -> list[str | Styled]:
+    """One invocation's cells, in HEADERS' order (the live view's panel draws the same ones)."""
+    outcome = inv.completion_failure or inv.last_failure or (inv.completion_result or "")
+    created = (inv.created_at or "")[11:23]
+    return [shown_id, inv.target, status_text(inv), str(inv.journal_size), created, short(outcome, outcome_width)]
+
+
 def _rows(invocations: list[Invocation], wide: bool) -> list[list[str | Styled]]:
     ids = {i.id: i.id for i in invocations} if wide else short_ids([i.id for i in invocations])
-    return [
-        [
-            ids[inv.id],
-            inv.target,
-            status_text(inv),
-            str(inv.journal_size),
-            (inv.created_at or "")[11:23],
-            short(inv.completion_failure or inv.last_failure or (inv.completion_result or ""), 10_000 if wide else 60),
-        ]
-        for inv in invocations
-    ]
+    return [invocation_cells(inv, ids[inv.id], 10_000 if wide else 60) for inv in invocations]
 
 
 def invocation_lines(invocations: Iterable[Invocation], title: str, room: int, wide: bool = False) -> list[Styled]:

@@ -94,8 +94,9 @@ def wrap(line: Styled, width: int) -> list[Styled]:
         return [line]
     pieces, start = [], 0
     while start < len(text):
-        end = start
-        while end < len(text) and cells(text[start : end + 1]) <= width:
+        end, used = start, 0
+        while end < len(text) and used + cells(text[end]) <= width:  # one character's width at a time
+            used += cells(text[end])
             end += 1
         if end < len(text):
             space = text.rfind(" ", start, end + 1)

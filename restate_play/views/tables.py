@@ -12,7 +12,7 @@ from rich.table import Table
 from rich.text import Text
 
 from restate_play.restate.records import Invocation, StateEntry
-from restate_play.views.status import status_text
+from restate_play.views.lookups import invocation_cells
 from restate_play.views.styled import to_rich
 from restate_play.views.text_table import SHORT_ID, Fit, fit_widths, natural, short_ids
 from restate_play.views.values import short, value_renderable
@@ -60,23 +60,11 @@ def _fitted_table(
 def invocation_table(invocations: Iterable[Invocation], title: str = "Invocations", *, width: int) -> Table:
     """The live view's panel: the columns that fit in `width`, ids as short unique prefixes."""
     invocations = list(invocations)
-    rows = []
-    for inv in invocations:
-        outcome = inv.completion_failure or inv.last_failure or (inv.completion_result or "")
-        rows.append(
-            [
-                inv.id,
-                inv.target,
-                to_rich(status_text(inv)),
-                str(inv.journal_size),
-                (inv.created_at or "")[11:23],
-                short(outcome, 50),
-            ]
-        )
-    statuses = [r[2].plain for r in rows]
-    ids = short_ids([r[0] for r in rows])
+    ids = short_ids([i.id for i in invocations])
+    rows = [invocation_cells(inv, ids[inv.id], 50) for inv in invocations]
     for r in rows:
-        r[0] = ids[r[0]]
+        r[2] = to_rich(r[2])
+    statuses = [r[2].plain for r in rows]
     id_width = max([SHORT_ID, *(len(r[0]) for r in rows)])
     columns = [
         Fit("id", id_width, id_width, 1),
