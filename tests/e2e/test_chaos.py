@@ -8,9 +8,6 @@ from conftest import cli, pid_gone, run_json
 pytestmark = pytest.mark.e2e
 
 
-REQUESTS = 60
-
-
 @pytest.mark.parametrize(
     "slug",
     [
@@ -24,25 +21,23 @@ REQUESTS = 60
     ],
 )
 def test_invariants_hold_under_kills(slug, restate_binary, isolated_state):
-    # 60 requests and 3 kills (server and service) per pattern: every kill lands on work in flight;
-    # longer runs are bench/'s (`restate-play chaos <slug> --requests 100 --kills 5`).
     code, report = run_json(
-        "chaos", slug, "--requests", str(REQUESTS), "--kills", "3", "--seed", "7", "--concurrency", "12", timeout=300
+        "chaos", slug, "--requests", "120", "--kills", "4", "--seed", "7", "--concurrency", "12", timeout=300
     )
     failed = [c for c in report["invariants"] if not c["passed"]]
     assert code == 0 and report["passed"], failed
-    assert report["completed"] == report["requests"] == REQUESTS
-    assert len(report["kills"]) == 3 and {k["target"] for k in report["kills"]} <= {"service", "server"}
+    assert report["completed"] == report["requests"] == 120
+    assert len(report["kills"]) == 4 and {k["target"] for k in report["kills"]} <= {"service", "server"}
     # Each planned kill landed: a live process was SIGKILLed while work was in flight (requests, or for
     # Kafka records the invocations Restate was running), and came back.
-    assert report["kills_planned"] == report["kills_landed"] == 3 and not report["kills_not_reached"]
+    assert report["kills_planned"] == report["kills_landed"] == 4 and not report["kills_not_reached"]
     for kill in report["kills"]:
         assert kill["landed"] and kill["hit_work"] and kill["pid"] != kill["new_pid"], kill
     assert pid_gone(report["sandbox"]["server"]["pid"]) and pid_gone(report["sandbox"]["service"]["pid"])
 
 
 def test_same_seed_same_kill_points(restate_binary, isolated_state):
-    runs = [run_json("chaos", "durable-rpc", "--requests", "30", "--kills", "2", "--seed", "11")[1] for _ in range(2)]
+    runs = [run_json("chaos", "durable-rpc", "--requests", "60", "--kills", "3", "--seed", "11")[1] for _ in range(2)]
     assert [k["target"] for k in runs[0]["kills"]] == [k["target"] for k in runs[1]["kills"]]
     assert [k["at_request"] for k in runs[0]["kills"]] == [k["at_request"] for k in runs[1]["kills"]]
 
